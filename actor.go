@@ -1,0 +1,73 @@
+package baton
+
+import "context"
+
+// Scope is what an integration token may do.
+type Scope string
+
+const (
+	ScopeRead     Scope = "read"
+	ScopeWrite    Scope = "write"
+	ScopeHandover Scope = "handover"
+)
+
+// Valid reports whether s is a known scope.
+func (s Scope) Valid() bool { return s == ScopeRead || s == ScopeWrite || s == ScopeHandover }
+
+// Actor is whoever makes a request: a signed-in user, an integration token, or a visitor.
+type Actor struct {
+	AccountID string
+	// User is set for a signed-in user; for an integration token it is the token's creator.
+	User *User
+	// TokenID is set when the request carries an integration token, with its scopes.
+	TokenID string
+	Scopes  []Scope
+	// SessionToken is the raw session token of a signed-in user (for logout).
+	SessionToken string
+}
+
+// Role is the actor's role; integration tokens act with their creator's role.
+func (a *Actor) Role() Role {
+	if a == nil || a.User == nil {
+		return ""
+	}
+	return a.User.Role
+}
+
+// UserID is the acting user's id, or "".
+func (a *Actor) UserID() string {
+	if a == nil || a.User == nil {
+		return ""
+	}
+	return a.User.ID
+}
+
+// Can reports whether the actor may use scope. Session users may do everything their role
+// allows; integration tokens only what their scopes name.
+func (a *Actor) Can(s Scope) bool {
+	if a == nil {
+		return false
+	}
+	if a.TokenID == "" {
+		return a.User != nil
+	}
+	for _, x := range a.Scopes {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+type actorKey struct{}
+
+// NewContextWithActor returns ctx carrying a.
+func NewContextWithActor(ctx context.Context, a *Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFromContext returns the actor of ctx, or nil.
+func ActorFromContext(ctx context.Context) *Actor {
+	a, _ := ctx.Value(actorKey{}).(*Actor)
+	return a
+}

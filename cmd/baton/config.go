@@ -1,0 +1,83 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is Baton's start-up configuration (API.md "Start-up"): environment first, flags win.
+type Config struct {
+	Addr                 string `env:"BATON_ADDR" envDefault:"127.0.0.1:8080"`
+	DataDir              string `env:"BATON_DATA_DIR" envDefault:"./baton-data"`
+	DatabaseURL          string `env:"BATON_DATABASE_URL"`
+	NATSURL              string `env:"BATON_NATS_URL"`
+	AdminEmail           string `env:"BATON_ADMIN_EMAIL"`
+	AdminPassword        string `env:"BATON_ADMIN_PASSWORD"`
+	SecretKey            string `env:"BATON_SECRET_KEY"`
+	AllowPrivateWebhooks bool   `env:"BATON_ALLOW_PRIVATE_WEBHOOKS"`
+	TelegramAPIURL       string `env:"BATON_TELEGRAM_API_URL" envDefault:"https://api.telegram.org"`
+	GraphAPIURL          string `env:"BATON_GRAPH_API_URL" envDefault:"https://graph.facebook.com"`
+	PublicURL            string `env:"BATON_PUBLIC_URL"`
+	LogLevel             string `env:"BATON_LOG_LEVEL" envDefault:"info"`
+	NoDemo               bool   `env:"BATON_NO_DEMO"`
+}
+
+// parseConfig reads the environment, then the flags of a subcommand.
+func parseConfig(name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*Config, *flag.FlagSet, error) {
+	var c Config
+	if err := env.Parse(&c); err != nil {
+		return nil, nil, fmt.Errorf("environment: %w", err)
+	}
+	fs := flag.NewFlagSet("baton "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (BATON_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for SQLite, attachments and the secret key (BATON_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty means SQLite in the data dir (BATON_DATABASE_URL)")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "nats:// URL; empty means an in-process bus (BATON_NATS_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (BATON_LOG_LEVEL)")
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	return &c, fs, nil
+}
+
+// secretKey returns the key that encrypts stored channel secrets: BATON_SECRET_KEY, else a
+// key generated once into the data dir.
+func (c *Config) secretKey() ([]byte, error) {
+	if c.SecretKey != "" {
+		k, err := hex.DecodeString(c.SecretKey)
+		if err != nil || len(k) != 32 {
+			return nil, errors.New("BATON_SECRET_KEY must be 64 hex digits (32 bytes)")
+		}
+		return k, nil
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(k) != 32 {
+			return nil, fmt.Errorf("%s is not a 32-byte hex key", path)
+		}
+		return k, nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	k := make([]byte, 32)
+	rand.Read(k)
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write secret key: %w", err)
+	}
+	return k, nil
+}

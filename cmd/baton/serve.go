@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/httpapi"
+	"github.com/baton-chat/baton/internal/store"
+)
+
+// Main is a running server: the program wired together.
+type Main struct {
+	Config *Config
+	DB     *store.DB
+	Logger *slog.Logger
+
+	stdout   io.Writer
+	ln       net.Listener
+	http     *http.Server
+	serveErr chan error
+}
+
+// NewMain parses the configuration of `baton serve`.
+func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
+	c, _, err := parseConfig("serve", args, stderr, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Main{Config: c, Logger: newLogger(stderr, c.LogLevel), stdout: stdout}, nil
+}
+
+// Start opens the database, bootstraps the demo account and starts listening.
+func (m *Main) Start(ctx context.Context) error {
+	started := time.Now()
+	c := m.Config
+	if _, err := c.secretKey(); err != nil {
+		return err
+	}
+	d, err := store.Open(ctx, store.Config{URL: c.DatabaseURL, DataDir: c.DataDir})
+	if err != nil {
+		return err
+	}
+	m.DB = d
+	login, err := m.bootstrap(ctx)
+	if err != nil {
+		return err
+	}
+	api := httpapi.NewServer(d, m.Logger)
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/app/", http.StatusFound)
+	})
+	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	if m.ln, err = net.Listen("tcp", c.Addr); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.serveErr = make(chan error, 1)
+	go func() { m.serveErr <- m.http.Serve(m.ln) }()
+	url := m.URL()
+	m.Logger.Info("baton started", "addr", m.ln.Addr().String(), "database", string(d.Dialect), "startup", time.Since(started).String())
+	fmt.Fprintf(m.stdout, "Baton is running.\n  Console: %s/app/\n  Widget demo: %s/demo\n", url, url)
+	if login != "" {
+		fmt.Fprint(m.stdout, login)
+	}
+	return nil
+}
+
+// URL is the server's base URL.
+func (m *Main) URL() string {
+	if m.Config.PublicURL != "" {
+		return m.Config.PublicURL
+	}
+	return "http://" + m.ln.Addr().String()
+}
+
+// Close shuts down gracefully: in-flight requests finish (up to 15 s), then the database
+// closes.
+func (m *Main) Close() error {
+	var err error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		err = m.http.Shutdown(ctx)
+		if serr := <-m.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, serr)
+		}
+	}
+	if m.DB != nil {
+		err = errors.Join(err, m.DB.Close())
+	}
+	m.Logger.Info("baton stopped")
+	return err
+}
+
+// bootstrap creates the demo account on first start and the first admin; it returns the
+// login lines to print (the generated password is shown this once only).
+func (m *Main) bootstrap(ctx context.Context) (string, error) {
+	c := m.Config
+	accounts, err := m.DB.Accounts(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(accounts) == 0 {
+		if c.NoDemo {
+			acc, _, err := m.DB.CreateAccount(ctx, "My company", "support", "Support Bot")
+			if err != nil {
+				return "", err
+			}
+			accounts = append(accounts, acc)
+		} else {
+			acc, _, err := m.DB.CreateAccount(ctx, "Demo", "demo", "Baton Demo Bot")
+			if err != nil {
+				return "", err
+			}
+			accounts = append(accounts, acc)
+		}
+	}
+	email := c.AdminEmail
+	if email == "" {
+		email = "admin@baton.local"
+	}
+	if _, err := m.DB.FindUserByEmail(ctx, email); err == nil {
+		return fmt.Sprintf("  Sign in as %s\n", email), nil
+	} else if baton.ErrorCode(err) != baton.ENOTFOUND {
+		return "", err
+	}
+	if c.AdminEmail == "" {
+		// Without BATON_ADMIN_EMAIL, a generated admin is made only on a fresh install.
+		users, err := m.DB.ListUsers(ctx, accounts[0].ID)
+		if err != nil {
+			return "", err
+		}
+		if len(users) > 0 {
+			return "", nil
+		}
+	}
+	password := c.AdminPassword
+	generated := password == ""
+	if generated {
+		password = generatePassword()
+	}
+	if _, err := m.DB.CreateUser(ctx, baton.UserCreate{AccountID: accounts[0].ID, Email: email, Password: password,
+		FirstName: "Admin", Role: baton.RoleOwner, Capacity: 10}); err != nil {
+		return "", fmt.Errorf("create admin: %s", baton.ErrorMessage(err))
+	}
+	if generated {
+		return fmt.Sprintf("  Sign in as %s with password %s\n  (generated; shown this once — change it in Settings → Profile)\n", email, password), nil
+	}
+	return fmt.Sprintf("  Sign in as %s\n", email), nil
+}
+
+func generatePassword() string {
+	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 16)
+	for i := range b {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		b[i] = alphabet[n.Int64()]
+	}
+	return string(b)
+}

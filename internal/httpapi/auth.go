@@ -1,0 +1,152 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/baton-chat/baton"
+	"golang.org/x/time/rate"
+)
+
+// SessionCookie is the name of the agent session cookie.
+const SessionCookie = "baton_session"
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// authenticate resolves the request's actor from a bearer token or the session cookie.
+// Cookie-authenticated unsafe requests must pass the cross-origin check (CSRF).
+func (s *Server) authenticate(r *http.Request) (*baton.Actor, error) {
+	token := bearer(r)
+	fromCookie := false
+	if token == "" {
+		if c, err := r.Cookie(SessionCookie); err == nil {
+			token, fromCookie = c.Value, true
+		}
+	}
+	if token == "" {
+		return nil, baton.Errorf(baton.EUNAUTHORIZED, "Sign in first: send a session cookie or an Authorization: Bearer token.")
+	}
+	if len(token) > 256 {
+		return nil, baton.Errorf(baton.EUNAUTHORIZED, "The token is not valid.")
+	}
+	if fromCookie {
+		if err := s.cop.Check(r); err != nil {
+			return nil, baton.Errorf(baton.EFORBIDDEN, "Cross-origin request refused.")
+		}
+	}
+	return s.DB.Authenticate(r.Context(), token)
+}
+
+func (s *Server) authWith(h handlerFunc, check func(a *baton.Actor) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		if err := check(a); err != nil {
+			return err
+		}
+		return h(w, r.WithContext(baton.NewContextWithActor(r.Context(), a)))
+	}
+}
+
+var errScope = func(s baton.Scope) error {
+	return baton.Errorf(baton.EFORBIDDEN, "This token lacks the %q scope.", s)
+}
+
+// auth requires a signed-in user or a token with the read scope.
+func (s *Server) auth(h handlerFunc) handlerFunc {
+	return s.authWith(h, func(a *baton.Actor) error {
+		if !a.Can(baton.ScopeRead) {
+			return errScope(baton.ScopeRead)
+		}
+		return nil
+	})
+}
+
+// authWrite requires a signed-in user or a token with the write scope.
+func (s *Server) authWrite(h handlerFunc) handlerFunc {
+	return s.authWith(h, func(a *baton.Actor) error {
+		if !a.Can(baton.ScopeWrite) {
+			return errScope(baton.ScopeWrite)
+		}
+		return nil
+	})
+}
+
+// admin requires an admin or owner (and, for tokens, the write scope).
+func (s *Server) admin(h handlerFunc) handlerFunc {
+	return s.authWith(h, func(a *baton.Actor) error {
+		if !a.Role().AtLeast(baton.RoleAdmin) {
+			return baton.Errorf(baton.EFORBIDDEN, "Only an admin or the owner can do this.")
+		}
+		if !a.Can(baton.ScopeWrite) {
+			return errScope(baton.ScopeWrite)
+		}
+		return nil
+	})
+}
+
+// loginThrottle limits sign-in attempts per client address and per email (K2): a burst
+// of 10, then one every 6 seconds.
+type loginThrottle struct {
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	last    time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newLoginThrottle() *loginThrottle { return &loginThrottle{buckets: map[string]*bucket{}} }
+
+func (t *loginThrottle) allow(keys ...string) (bool, time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := time.Now()
+	if now.Sub(t.last) > time.Minute {
+		for k, b := range t.buckets {
+			if now.Sub(b.seen) > 15*time.Minute {
+				delete(t.buckets, k)
+			}
+		}
+		t.last = now
+	}
+	var wait time.Duration
+	ok := true
+	for _, k := range keys {
+		b := t.buckets[k]
+		if b == nil {
+			b = &bucket{lim: rate.NewLimiter(rate.Every(6*time.Second), 10)}
+			t.buckets[k] = b
+		}
+		b.seen = now
+		if r := b.lim.ReserveN(now, 1); r.DelayFrom(now) > 0 {
+			ok = false
+			if d := r.DelayFrom(now); d > wait {
+				wait = d
+			}
+			r.CancelAt(now)
+		}
+	}
+	return ok, wait
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store/db"
+)
+
+func chatbotFromRow(c db.Chatbot) *baton.Chatbot {
+	return &baton.Chatbot{ID: c.ID, AccountID: c.AccountID, Slug: c.Slug, Name: c.Name, Greeting: c.Greeting,
+		HandoverWebhookURL: c.HandoverWebhookUrl, MessageWebhookURL: c.MessageWebhookUrl,
+		IdentityVerification: c.IdentityVerification, CreatedAt: c.CreatedAt}
+}
+
+// ListChatbots lists the actor's chatbots.
+func (d *DB) ListChatbots(ctx context.Context) ([]*baton.Chatbot, error) {
+	rows, err := d.read().ListChatbots(ctx, baton.ActorFromContext(ctx).AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("list chatbots: %w", err)
+	}
+	out := make([]*baton.Chatbot, len(rows))
+	for i, r := range rows {
+		out[i] = chatbotFromRow(r)
+	}
+	return out, nil
+}
+
+// FindChatbot finds a chatbot of the actor's account by id or slug.
+func (d *DB) FindChatbot(ctx context.Context, ref string) (*baton.Chatbot, error) {
+	c, err := d.read().GetChatbot(ctx, db.GetChatbotParams{AccountID: baton.ActorFromContext(ctx).AccountID, ID: ref})
+	if isNoRows(err) {
+		return nil, baton.NotFound("Chatbot")
+	} else if err != nil {
+		return nil, fmt.Errorf("find chatbot: %w", err)
+	}
+	return chatbotFromRow(c), nil
+}
+
+// IdentitySecret returns the chatbot's HMAC secret for identity verification (W5).
+func (d *DB) IdentitySecret(ctx context.Context, ref string) (string, error) {
+	c, err := d.read().GetChatbot(ctx, db.GetChatbotParams{AccountID: baton.ActorFromContext(ctx).AccountID, ID: ref})
+	if isNoRows(err) {
+		return "", baton.NotFound("Chatbot")
+	} else if err != nil {
+		return "", fmt.Errorf("find chatbot: %w", err)
+	}
+	return c.IdentitySecret, nil
+}
+
+func checkWebhookURL(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	if len(s) > 2048 {
+		return baton.Invalid("%s is too long (2048 characters at most).", field)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return baton.Invalid("%s must be an http or https URL.", field)
+	}
+	return nil
+}
+
+// UpdateChatbot changes a chatbot of the actor's account.
+func (d *DB) UpdateChatbot(ctx context.Context, ref string, up baton.ChatbotUpdate) (*baton.Chatbot, error) {
+	var out db.Chatbot
+	err := d.Write(ctx, func(tx *Tx) error {
+		c, err := tx.GetChatbot(ctx, db.GetChatbotParams{AccountID: baton.ActorFromContext(ctx).AccountID, ID: ref})
+		if isNoRows(err) {
+			return baton.NotFound("Chatbot")
+		} else if err != nil {
+			return err
+		}
+		if up.Name != nil {
+			n := strings.TrimSpace(*up.Name)
+			if n == "" || utf8.RuneCountInString(n) > 100 {
+				return baton.Invalid("A chatbot needs a name of 1 to 100 characters.")
+			}
+			c.Name = n
+		}
+		if up.Greeting != nil {
+			if utf8.RuneCountInString(*up.Greeting) > 1000 {
+				return baton.Invalid("The greeting is too long (1000 characters at most).")
+			}
+			c.Greeting = *up.Greeting
+		}
+		if up.HandoverWebhookURL != nil {
+			if err := checkWebhookURL("handover_webhook_url", *up.HandoverWebhookURL); err != nil {
+				return err
+			}
+			c.HandoverWebhookUrl = *up.HandoverWebhookURL
+		}
+		if up.MessageWebhookURL != nil {
+			if err := checkWebhookURL("message_webhook_url", *up.MessageWebhookURL); err != nil {
+				return err
+			}
+			c.MessageWebhookUrl = *up.MessageWebhookURL
+		}
+		if up.IdentityVerification != nil {
+			c.IdentityVerification = *up.IdentityVerification
+		}
+		out = c
+		return tx.UpdateChatbot(ctx, db.UpdateChatbotParams{ID: c.ID, AccountID: c.AccountID, Name: c.Name,
+			Greeting: c.Greeting, HandoverWebhookUrl: c.HandoverWebhookUrl, MessageWebhookUrl: c.MessageWebhookUrl,
+			IdentityVerification: c.IdentityVerification, Settings: c.Settings})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return chatbotFromRow(out), nil
+}

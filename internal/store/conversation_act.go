@@ -1,0 +1,254 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store/db"
+)
+
+// ReplyInterval is the agent send rate limit per conversation (M3).
+const ReplyInterval = 3 * time.Second
+
+// ErrNotHandedOff is the reference error for a reply outside status human (H4).
+var ErrNotHandedOff = baton.Errorf(baton.ECONFLICT, "Can only reply to handed-off conversations.")
+
+// Limits on the texts of actions.
+const (
+	MaxNoteLength   = 2000
+	MaxReasonLength = 500
+)
+
+// CheckContent validates message text (K3).
+func CheckContent(content string) (string, error) {
+	if !utf8.ValidString(content) {
+		return "", baton.Invalid("The message is not valid UTF-8.")
+	}
+	if strings.TrimSpace(content) == "" {
+		return "", baton.Invalid("The message is empty.")
+	}
+	if n := utf8.RuneCountInString(content); n > baton.MaxMessageLength {
+		return "", &baton.Error{Code: baton.ETOOLARGE, Message: fmt.Sprintf("The message is too long: %d characters, %d at most.", n, baton.MaxMessageLength)}
+	}
+	return strings.TrimRight(content, " \t\r\n"), nil
+}
+
+func actorSender(a *baton.Actor) sender {
+	if a == nil || a.User == nil {
+		return sender{name: "Baton"}
+	}
+	return sender{id: a.User.ID, name: a.User.DisplayName()}
+}
+
+// Act applies an agent's action to a conversation (H1, H3). A refused transition writes
+// nothing and returns ECONFLICT.
+func (d *DB) Act(ctx context.Context, id string, req baton.ActionRequest) (*baton.Conversation, error) {
+	a := baton.ActorFromContext(ctx)
+	if utf8.RuneCountInString(req.Note) > MaxNoteLength {
+		return nil, baton.Invalid("The note is too long (%d characters at most).", MaxNoteLength)
+	}
+	if utf8.RuneCountInString(req.Reason) > MaxReasonLength {
+		return nil, baton.Invalid("The reason is too long (%d characters at most).", MaxReasonLength)
+	}
+	err := d.Write(ctx, func(tx *Tx) error {
+		ct, err := d.lockConversation(ctx, tx, a.AccountID, id)
+		if err != nil {
+			return err
+		}
+		return ct.apply(a, req)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d.FindConversation(ctx, id)
+}
+
+// apply carries out one transition on the locked conversation.
+func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
+	from := baton.Status(ct.c.Status)
+	t, err := baton.Transit(from, req.Action)
+	if err != nil {
+		return err
+	}
+	now := ct.Now()
+	who := actorSender(a)
+	system := t.System
+	if strings.Contains(system, "%s") {
+		arg := who.name
+		if req.Action == baton.ActionHandoff || req.Action == baton.ActionHandoffNone {
+			arg = req.Reason
+		}
+		system = fmt.Sprintf(system, arg)
+	}
+
+	var transferNote string
+	if t.Has(baton.EffectReassign) {
+		if req.AgentID == "" && req.QueueID == "" {
+			return baton.Invalid("A transfer needs an agent_id or a queue_id.")
+		}
+		if req.QueueID != "" {
+			// Queues arrive with routing; until then no queue id can exist.
+			return baton.NotFound("Queue")
+		}
+		target, err := ct.GetUser(ct.ctx, db.GetUserParams{ID: req.AgentID, AccountID: ct.c.AccountID})
+		if isNoRows(err) {
+			return baton.NotFound("Agent")
+		} else if err != nil {
+			return err
+		}
+		if ct.c.AssigneeID != nil && *ct.c.AssigneeID == target.ID {
+			return baton.Errorf(baton.ECONFLICT, "The conversation is already assigned to %s.", userFromRow(target).DisplayName())
+		}
+		ct.c.AssigneeID = &target.ID
+		system = fmt.Sprintf("%s transferred the conversation to %s.", who.name, userFromRow(target).DisplayName())
+		transferNote = req.Note
+	}
+	if t.Has(baton.EffectAssignActor) {
+		if a == nil || a.User == nil {
+			return baton.Errorf(baton.EFORBIDDEN, "Only a teammate can accept a conversation.")
+		}
+		ct.c.AssigneeID = &a.User.ID
+	}
+	if t.Has(baton.EffectUnassign) {
+		ct.c.AssigneeID = nil
+	}
+	ct.c.Status = string(t.To)
+	ct.c.Pending = false
+	switch t.To {
+	case baton.StatusWaiting, baton.StatusOffline:
+		if from == baton.StatusBot {
+			ct.c.HandoffAt = &now
+			ct.c.Reason = req.Reason
+			if ct.c.Reason == "" && req.Action == baton.ActionJoin {
+				ct.c.Reason = fmt.Sprintf("%s joined from the console.", who.name)
+			}
+		}
+	case baton.StatusHuman:
+		if from == baton.StatusBot {
+			ct.c.HandoffAt = &now
+			if req.Reason != "" {
+				ct.c.Reason = req.Reason
+			}
+		}
+	case baton.StatusResolved:
+		ct.c.ResolvedAt = &now
+		ct.c.ResolutionNote = req.Note
+	case baton.StatusClosed:
+		ct.c.ClosedAt = &now
+	}
+	if req.Action == baton.ActionResolve && req.Note != "" {
+		system += " Resolution: " + req.Note
+	}
+
+	if system != "" {
+		if _, err := ct.addMessage(baton.KindSystem, sender{name: "Baton"}, system, ""); err != nil {
+			return err
+		}
+	}
+	if transferNote != "" {
+		if _, err := ct.addMessage(baton.KindNote, who, "Transfer note: "+transferNote, ""); err != nil {
+			return err
+		}
+	}
+	if err := ct.updated(from != t.To); err != nil {
+		return err
+	}
+	if t.Has(baton.EffectHandoffStarted) {
+		if err := ct.handoffStarted(); err != nil {
+			return err
+		}
+	}
+	if t.Has(baton.EffectHandoffEnded) {
+		if err := ct.emit(baton.EventHandoffEnded, map[string]any{"conversation_id": ct.c.ID}, baton.VisitorHandoffEnded, map[string]any{}); err != nil {
+			return err
+		}
+	}
+	if t.Has(baton.EffectReassign) || t.Has(baton.EffectAssignActor) {
+		if err := ct.emit(baton.EventAssigned, map[string]any{"conversation_id": ct.c.ID, "assignee_id": deref(ct.c.AssigneeID), "by": who.id}, "", nil); err != nil {
+			return err
+		}
+	}
+	return ct.save()
+}
+
+// handoffStarted emits the account-wide handoff alert (R4) and the visitor's
+// handoff_started (R3) as one event.
+func (ct *convTx) handoffStarted() error {
+	cb, err := ct.GetChatbotByID(ct.ctx, ct.c.ChatbotID)
+	if err != nil {
+		return fmt.Errorf("handoff chatbot: %w", err)
+	}
+	contact, err := ct.GetContact(ct.ctx, db.GetContactParams{ID: ct.c.ContactID, AccountID: ct.c.AccountID})
+	if err != nil {
+		return fmt.Errorf("handoff contact: %w", err)
+	}
+	return ct.emit(baton.EventHandoff, map[string]any{"conversation_id": ct.c.ID, "chatbot_name": cb.Name,
+		"visitor_name": visitorName(contact), "reason": ct.c.Reason},
+		baton.VisitorHandoffStarted, map[string]any{"reason": ct.c.Reason})
+}
+
+func visitorName(c db.Contact) string {
+	switch {
+	case c.Name != "":
+		return c.Name
+	case c.Email != "":
+		return c.Email
+	}
+	return "Visitor"
+}
+
+// Reply posts an agent reply or an internal note (H4, M1, M3).
+func (d *DB) Reply(ctx context.Context, id string, content string, private bool) (*baton.Message, error) {
+	a := baton.ActorFromContext(ctx)
+	content, err := CheckContent(content)
+	if err != nil {
+		return nil, err
+	}
+	var m *baton.Message
+	err = d.Write(ctx, func(tx *Tx) error {
+		ct, err := d.lockConversation(ctx, tx, a.AccountID, id)
+		if err != nil {
+			return err
+		}
+		who := actorSender(a)
+		if private {
+			m, err = ct.addMessage(baton.KindNote, who, content, "")
+		} else {
+			if baton.Status(ct.c.Status) != baton.StatusHuman {
+				return ErrNotHandedOff
+			}
+			key := "reply:" + who.id + ":" + ct.c.ID
+			last, err := tx.GetRateMark(ctx, key)
+			if err == nil && tx.Now().Sub(last) < ReplyInterval {
+				wait := ReplyInterval - tx.Now().Sub(last)
+				return &baton.Error{Code: baton.ERATELIMITED, RetryAfter: int((wait + time.Second - 1) / time.Second),
+					Message: "You are sending messages too fast: wait at least 3 seconds between messages."}
+			} else if err != nil && !isNoRows(err) {
+				return err
+			}
+			if err := tx.SetRateMark(ctx, db.SetRateMarkParams{Key: key, At: tx.Now()}); err != nil {
+				return err
+			}
+			delivery := baton.DeliverySent
+			if ct.c.Channel != baton.ChannelWeb {
+				delivery = baton.DeliveryQueued
+			}
+			m, err = ct.addMessage(baton.KindAgent, who, content, delivery)
+			if err != nil {
+				return err
+			}
+		}
+		if err != nil {
+			return err
+		}
+		return ct.save()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store/db"
+)
+
+// convTx is a write transaction on one locked conversation. It numbers the events it
+// writes (R2) and saves the conversation row once at the end.
+type convTx struct {
+	*Tx
+	ctx context.Context
+	d   *DB
+	c   db.Conversation
+}
+
+// lockConversation locks a conversation of the account for the rest of the transaction.
+func (d *DB) lockConversation(ctx context.Context, tx *Tx, accountID, id string) (*convTx, error) {
+	c, err := tx.LockConversation(ctx, db.LockConversationParams{ID: id, AccountID: accountID})
+	if isNoRows(err) {
+		return nil, baton.NotFound("Conversation")
+	} else if err != nil {
+		return nil, fmt.Errorf("lock conversation: %w", err)
+	}
+	return &convTx{Tx: tx, ctx: ctx, d: d, c: c}, nil
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("store: marshal %T: %v", v, err)) // our own types always marshal
+	}
+	return b
+}
+
+// emit writes one event. vtype is empty for team-only events; otherwise the visitor sees
+// it as vtype with vpayload, numbered in the visitor's own sequence.
+func (ct *convTx) emit(typ string, payload any, vtype string, vpayload any) error {
+	ct.c.LastSeq++
+	e := &baton.Event{AccountID: ct.c.AccountID, ConversationID: ct.c.ID, Seq: ct.c.LastSeq, Type: typ,
+		Payload: mustJSON(payload), CreatedAt: ct.Now()}
+	p := db.InsertEventParams{ConversationID: e.ConversationID, Seq: e.Seq, AccountID: e.AccountID, Type: typ,
+		Payload: string(e.Payload), CreatedAt: e.CreatedAt}
+	if vtype != "" {
+		ct.c.LastVisitorSeq++
+		e.VisitorSeq, e.VisitorType, e.VisitorPayload = ct.c.LastVisitorSeq, vtype, mustJSON(vpayload)
+		vs, vp := e.VisitorSeq, string(e.VisitorPayload)
+		p.VisitorSeq, p.VisitorType, p.VisitorPayload = &vs, &vtype, &vp
+	}
+	if err := ct.InsertEvent(ct.ctx, p); err != nil {
+		return fmt.Errorf("insert event: %w", err)
+	}
+	ct.Emit(e)
+	return nil
+}
+
+// save writes the conversation row back.
+func (ct *convTx) save() error {
+	c := &ct.c
+	c.UpdatedAt = ct.Now()
+	return ct.SaveConversation(ct.ctx, db.SaveConversationParams{ID: c.ID, AccountID: c.AccountID, Status: c.Status,
+		Pending: c.Pending, Priority: c.Priority, Reason: c.Reason, Brief: c.Brief, Subject: c.Subject,
+		AssigneeID: c.AssigneeID, QueueID: c.QueueID, ResolutionNote: c.ResolutionNote, Turns: c.Turns,
+		LastSeq: c.LastSeq, LastVisitorSeq: c.LastVisitorSeq, LastMessage: c.LastMessage, UpdatedAt: c.UpdatedAt,
+		LastActivityAt: c.LastActivityAt, LastVisitorAt: c.LastVisitorAt, HandoffAt: c.HandoffAt,
+		ResolvedAt: c.ResolvedAt, ClosedAt: c.ClosedAt})
+}
+
+// summary is the conversation as carried by conversation_updated events: what a list
+// row needs, without the joins.
+func (ct *convTx) summary() map[string]any {
+	c := &ct.c
+	return map[string]any{"id": c.ID, "number": c.Number, "status": c.Status, "pending": c.Pending,
+		"priority": c.Priority, "reason": c.Reason, "assignee_id": deref(c.AssigneeID), "queue_id": deref(c.QueueID),
+		"channel": c.Channel, "last_message": c.LastMessage, "last_activity_at": c.LastActivityAt,
+		"last_seq": c.LastSeq, "turns": c.Turns}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// updated emits conversation_updated (team) and, if the status changed, status (visitor).
+func (ct *convTx) updated(statusChanged bool) error {
+	if statusChanged {
+		return ct.emit(baton.EventConversationUpdated, ct.summary(), baton.VisitorStatus, map[string]any{"status": ct.c.Status})
+	}
+	return ct.emit(baton.EventConversationUpdated, ct.summary(), "", nil)
+}
+
+// sender is who writes a message.
+type sender struct {
+	id   string
+	name string
+}
+
+// addMessage inserts a message and its event, and updates the conversation's activity.
+func (ct *convTx) addMessage(kind baton.MessageKind, from sender, content string, delivery string) (*baton.Message, error) {
+	now := ct.Now()
+	m := &baton.Message{ID: ct.d.NewID(), ConversationID: ct.c.ID, Seq: ct.c.LastSeq + 1, Kind: kind, SenderID: from.id,
+		SenderName: from.name, Content: content, Attachments: []baton.Attachment{}, DeliveryStatus: delivery, CreatedAt: now}
+	var sid *string
+	if from.id != "" {
+		sid = &from.id
+	}
+	err := ct.InsertMessage(ct.ctx, db.InsertMessageParams{ID: m.ID, AccountID: ct.c.AccountID, ConversationID: ct.c.ID,
+		Seq: m.Seq, Kind: string(kind), SenderID: sid, SenderName: from.name, Content: content, Attachments: "[]",
+		DeliveryStatus: delivery, CreatedAt: now})
+	if err != nil {
+		return nil, fmt.Errorf("insert message: %w", err)
+	}
+	vpayload := map[string]any{"id": m.ID, "kind": kind, "content": content, "created_at": now}
+	var vtype string
+	switch kind {
+	case baton.KindVisitor:
+		vtype = baton.VisitorMessage
+		ct.c.Turns++
+		ct.c.Pending = false
+		ct.c.LastVisitorAt = &now
+	case baton.KindBot:
+		vtype = baton.VisitorBotMessage
+	case baton.KindAgent:
+		vtype = baton.VisitorAgentMessage
+		vpayload["agent_name"] = from.name
+		ct.c.Pending = ct.c.Status == string(baton.StatusHuman)
+	}
+	if kind != baton.KindSystem {
+		ct.c.LastMessage = truncate(content, 200)
+	}
+	if kind != baton.KindNote && kind != baton.KindSystem {
+		ct.c.LastActivityAt = now
+	}
+	if vtype == "" {
+		err = ct.emit(baton.EventMessageCreated, m, "", nil)
+	} else {
+		err = ct.emit(baton.EventMessageCreated, m, vtype, vpayload)
+	}
+	if err != nil {
+		return nil, err
+	}
+	messagesStored.WithLabelValues(string(kind)).Inc()
+	return m, nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// createConversation starts a conversation for a contact (status bot) and returns it
+// locked in tx.
+func (d *DB) createConversation(ctx context.Context, tx *Tx, accountID, chatbotID, contactID, channel, subject string, previous *string) (*convTx, error) {
+	num, err := tx.NextConversationNumber(ctx, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("next conversation number: %w", err)
+	}
+	id := d.NewID()
+	now := tx.Now()
+	err = tx.CreateConversation(ctx, db.CreateConversationParams{ID: id, AccountID: accountID, ChatbotID: chatbotID,
+		ContactID: contactID, Number: int64(num), Channel: channel, Status: string(baton.StatusBot), Subject: subject,
+		PreviousID: previous, CreatedAt: now})
+	if err != nil {
+		return nil, fmt.Errorf("create conversation: %w", err)
+	}
+	ct, err := d.lockConversation(ctx, tx, accountID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := ct.emit(baton.EventConversationCreated, ct.summary(), "", nil); err != nil {
+		return nil, err
+	}
+	return ct, nil
+}

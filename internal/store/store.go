@@ -1,0 +1,247 @@
+// Package store keeps Baton's data in SQLite (the default, embedded) or PostgreSQL, with one
+// set of sqlc queries for both, and implements the services of package baton on top of it.
+// Each service method runs in one transaction and publishes its events after commit.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store/db"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// Dialect names the database behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database with its services' shared state.
+type DB struct {
+	Dialect Dialect
+
+	pg     *pgxpool.Pool
+	writer *sql.DB // SQLite: the single writer connection
+	reader *sql.DB // SQLite: read-only pool
+
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+	// NewID returns a new public id; tests may replace it.
+	NewID func() string
+	// Publisher receives events after each commit.
+	Publisher baton.Publisher
+}
+
+// Config says which database to open.
+type Config struct {
+	// URL is a postgres:// URL; empty means SQLite in DataDir.
+	URL     string
+	DataDir string
+	// MaxConns caps the PostgreSQL pool (0 means pgx's default).
+	MaxConns int32
+}
+
+// Open opens the database and runs the migrations.
+func Open(ctx context.Context, c Config) (*DB, error) {
+	d := &DB{
+		Now:       func() time.Time { return time.Now().UTC() },
+		NewID:     newID,
+		Publisher: baton.NopPublisher{},
+	}
+	if c.URL != "" {
+		if !strings.HasPrefix(c.URL, "postgres://") && !strings.HasPrefix(c.URL, "postgresql://") {
+			return nil, fmt.Errorf("store: database URL must start with postgres://")
+		}
+		cfg, err := pgxpool.ParseConfig(c.URL)
+		if err != nil {
+			return nil, fmt.Errorf("store: parse database URL: %w", err)
+		}
+		if c.MaxConns > 0 {
+			cfg.MaxConns = c.MaxConns
+		}
+		if d.pg, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("store: connect to PostgreSQL: %w", err)
+		}
+		d.Dialect = Postgres
+	} else {
+		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: create data dir: %w", err)
+		}
+		path := filepath.Join(c.DataDir, "baton.db")
+		var err error
+		if d.writer, err = openSQLite(path, false); err != nil {
+			return nil, err
+		}
+		d.writer.SetMaxOpenConns(1)
+		if d.reader, err = openSQLite(path, true); err != nil {
+			d.writer.Close()
+			return nil, err
+		}
+		d.reader.SetMaxOpenConns(4)
+		d.Dialect = SQLite
+	}
+	if err := d.Ping(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	if err := d.migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func openSQLite(path string, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open SQLite: %w", err)
+	}
+	db.SetConnMaxIdleTime(0)
+	return db, nil
+}
+
+// Close releases the database.
+func (d *DB) Close() error {
+	if d.pg != nil {
+		d.pg.Close()
+	}
+	var err error
+	if d.reader != nil {
+		err = errors.Join(err, d.reader.Close())
+	}
+	if d.writer != nil {
+		err = errors.Join(err, d.writer.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if d.pg != nil {
+		return d.pg.Ping(ctx)
+	}
+	return d.writer.PingContext(ctx)
+}
+
+// Pool returns the PostgreSQL pool (nil on SQLite), for the job system.
+func (d *DB) Pool() *pgxpool.Pool { return d.pg }
+
+// SQL returns the SQLite writer (nil on PostgreSQL), for the job system.
+func (d *DB) SQL() *sql.DB { return d.writer }
+
+// read returns queries for reads outside a transaction.
+func (d *DB) read() *db.Queries {
+	if d.pg != nil {
+		return db.New(d.pg)
+	}
+	return db.New(sqliteConn{d.reader})
+}
+
+// raw returns the DBTX for reads outside a transaction (hand-built queries).
+func (d *DB) raw() db.DBTX {
+	if d.pg != nil {
+		return d.pg
+	}
+	return sqliteConn{d.reader}
+}
+
+// Tx is one write transaction with the events it will publish after commit.
+type Tx struct {
+	*db.Queries
+	conn   db.DBTX
+	PG     pgx.Tx  // set on PostgreSQL (for River's InsertTx)
+	SQL    *sql.Tx // set on SQLite
+	now    time.Time
+	events []*baton.Event
+}
+
+// Now is the transaction's clock reading (one per transaction, so all rows agree).
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Emit queues an event for publication after commit.
+func (tx *Tx) Emit(e *baton.Event) { tx.events = append(tx.events, e) }
+
+// Write runs fn in a transaction; it commits when fn returns nil and then publishes the
+// events fn emitted. Any error rolls back everything.
+func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	tx := &Tx{now: d.Now().UTC().Truncate(time.Microsecond)}
+	if d.pg != nil {
+		ptx, err := d.pg.BeginTx(ctx, pgx.TxOptions{})
+		if err != nil {
+			return fmt.Errorf("store: begin: %w", err)
+		}
+		defer ptx.Rollback(context.WithoutCancel(ctx))
+		tx.PG, tx.conn = ptx, ptx
+		tx.Queries = db.New(ptx)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if err := ptx.Commit(ctx); err != nil {
+			return fmt.Errorf("store: commit: %w", err)
+		}
+	} else {
+		stx, err := d.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: begin: %w", err)
+		}
+		defer stx.Rollback()
+		tx.SQL, tx.conn = stx, sqliteConn{stx}
+		tx.Queries = db.New(tx.conn)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if err := stx.Commit(); err != nil {
+			return fmt.Errorf("store: commit: %w", err)
+		}
+	}
+	if len(tx.events) > 0 {
+		d.Publisher.Publish(context.WithoutCancel(ctx), tx.events)
+	}
+	return nil
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// randomToken returns a prefixed random token with 256 bits of entropy.
+func randomToken(prefix string) string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return prefix + strings.TrimRight(encodeB64(b), "=")
+}
+
+func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) || errors.Is(err, sql.ErrNoRows) }
+
+// isUnique reports a unique-constraint violation on either database.
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

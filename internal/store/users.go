@@ -1,0 +1,292 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store/db"
+)
+
+// Token prefixes tell the kinds of bearer token apart.
+const (
+	SessionTokenPrefix     = "bts_"
+	IntegrationTokenPrefix = "bti_"
+	VisitorTokenPrefix     = "btv_"
+)
+
+// SessionTTL is how long a sign-in lasts.
+const SessionTTL = 30 * 24 * time.Hour
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 8
+
+func userFromRow(u db.User) *baton.User {
+	return &baton.User{
+		ID: u.ID, AccountID: u.AccountID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
+		Role: baton.Role(u.Role), Availability: baton.Availability(u.Availability), Capacity: int(u.Capacity),
+		Notifications: baton.NotificationSettings{Desktop: u.NotifyDesktop, Sound: u.NotifySound},
+		CreatedAt:     u.CreatedAt,
+	}
+}
+
+// NormalizeEmail checks an email address and returns it lower-cased.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 254 {
+		return "", baton.Invalid("A valid email address is required.")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return "", baton.Invalid("%q is not a valid email address.", s)
+	}
+	return strings.ToLower(s), nil
+}
+
+func checkName(field, s string) error {
+	if utf8.RuneCountInString(s) > 100 {
+		return baton.Invalid("%s is too long (100 characters at most).", field)
+	}
+	return nil
+}
+
+// CreateUser adds a user to an account.
+func (d *DB) CreateUser(ctx context.Context, c baton.UserCreate) (*baton.User, error) {
+	email, err := NormalizeEmail(c.Email)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Password) < MinPasswordLength || len(c.Password) > 1024 {
+		return nil, baton.Invalid("The password must be %d to 1024 characters long.", MinPasswordLength)
+	}
+	if !c.Role.Valid() {
+		return nil, baton.Invalid("Role must be owner, admin or agent.")
+	}
+	if err := checkName("First name", c.FirstName); err != nil {
+		return nil, err
+	}
+	if err := checkName("Last name", c.LastName); err != nil {
+		return nil, err
+	}
+	if c.Capacity == 0 {
+		c.Capacity = 5
+	}
+	if c.Capacity < 0 || c.Capacity > 1000 {
+		return nil, baton.Invalid("Capacity must be between 0 and 1000.")
+	}
+	hash := HashPassword(c.Password)
+	var u db.User
+	err = d.Write(ctx, func(tx *Tx) error {
+		u = db.User{ID: d.NewID(), AccountID: c.AccountID, Email: email, PasswordHash: hash,
+			FirstName: strings.TrimSpace(c.FirstName), LastName: strings.TrimSpace(c.LastName), Role: string(c.Role),
+			Availability: string(baton.AvailabilityOffline), Capacity: int64(c.Capacity),
+			NotifyDesktop: true, NotifySound: true, CreatedAt: tx.Now()}
+		if _, err := tx.GetAccount(ctx, c.AccountID); isNoRows(err) {
+			return baton.NotFound("Account")
+		} else if err != nil {
+			return err
+		}
+		err := tx.CreateUser(ctx, db.CreateUserParams{ID: u.ID, AccountID: u.AccountID, Email: u.Email,
+			PasswordHash: u.PasswordHash, FirstName: u.FirstName, LastName: u.LastName, Role: u.Role,
+			Availability: u.Availability, Capacity: u.Capacity, NotifyDesktop: true, NotifySound: true, CreatedAt: u.CreatedAt})
+		if isUnique(err) {
+			return baton.Errorf(baton.ECONFLICT, "A user with the email %s already exists.", email)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return userFromRow(u), nil
+}
+
+// FindUser returns a user of the account.
+func (d *DB) FindUser(ctx context.Context, accountID, id string) (*baton.User, error) {
+	u, err := d.read().GetUser(ctx, db.GetUserParams{ID: id, AccountID: accountID})
+	if isNoRows(err) {
+		return nil, baton.NotFound("User")
+	} else if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	return userFromRow(u), nil
+}
+
+// FindUserByEmail returns the user with that email, in any account (for the CLI).
+func (d *DB) FindUserByEmail(ctx context.Context, email string) (*baton.User, error) {
+	u, err := d.read().GetUserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
+	if isNoRows(err) {
+		return nil, baton.NotFound("User")
+	} else if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	return userFromRow(u), nil
+}
+
+// ListUsers lists an account's team.
+func (d *DB) ListUsers(ctx context.Context, accountID string) ([]*baton.User, error) {
+	rows, err := d.read().ListUsers(ctx, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	out := make([]*baton.User, len(rows))
+	for i, r := range rows {
+		out[i] = userFromRow(r)
+	}
+	return out, nil
+}
+
+// UpdateUser changes a user of the account.
+func (d *DB) UpdateUser(ctx context.Context, accountID, id string, up baton.UserUpdate) (*baton.User, error) {
+	var out db.User
+	err := d.Write(ctx, func(tx *Tx) error {
+		u, err := tx.GetUser(ctx, db.GetUserParams{ID: id, AccountID: accountID})
+		if isNoRows(err) {
+			return baton.NotFound("User")
+		} else if err != nil {
+			return err
+		}
+		if up.FirstName != nil {
+			if err := checkName("First name", *up.FirstName); err != nil {
+				return err
+			}
+			u.FirstName = strings.TrimSpace(*up.FirstName)
+		}
+		if up.LastName != nil {
+			if err := checkName("Last name", *up.LastName); err != nil {
+				return err
+			}
+			u.LastName = strings.TrimSpace(*up.LastName)
+		}
+		if up.Role != nil {
+			if !up.Role.Valid() {
+				return baton.Invalid("Role must be owner, admin or agent.")
+			}
+			if u.Role == string(baton.RoleOwner) && *up.Role != baton.RoleOwner {
+				n, err := tx.CountOwners(ctx, accountID)
+				if err != nil {
+					return err
+				}
+				if n <= 1 {
+					return baton.Errorf(baton.ECONFLICT, "An account needs at least one owner.")
+				}
+			}
+			u.Role = string(*up.Role)
+		}
+		if up.Availability != nil {
+			if !up.Availability.Valid() {
+				return baton.Invalid("Availability must be online, busy, away or offline.")
+			}
+			u.Availability = string(*up.Availability)
+		}
+		if up.Capacity != nil {
+			if *up.Capacity < 0 || *up.Capacity > 1000 {
+				return baton.Invalid("Capacity must be between 0 and 1000.")
+			}
+			u.Capacity = int64(*up.Capacity)
+		}
+		if up.Notifications != nil {
+			u.NotifyDesktop, u.NotifySound = up.Notifications.Desktop, up.Notifications.Sound
+		}
+		if up.Password != nil {
+			if len(*up.Password) < MinPasswordLength || len(*up.Password) > 1024 {
+				return baton.Invalid("The password must be %d to 1024 characters long.", MinPasswordLength)
+			}
+			u.PasswordHash = HashPassword(*up.Password)
+		}
+		out = u
+		return tx.UpdateUser(ctx, db.UpdateUserParams{ID: u.ID, AccountID: u.AccountID, FirstName: u.FirstName,
+			LastName: u.LastName, Role: u.Role, Availability: u.Availability, Capacity: u.Capacity,
+			NotifyDesktop: u.NotifyDesktop, NotifySound: u.NotifySound, PasswordHash: u.PasswordHash})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return userFromRow(out), nil
+}
+
+var errBadLogin = baton.Errorf(baton.EUNAUTHORIZED, "Invalid email or password.")
+
+// Login checks a password and opens a session.
+func (d *DB) Login(ctx context.Context, email, password string) (*baton.Session, error) {
+	u, err := d.read().GetUserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
+	if isNoRows(err) {
+		CheckPassword(dummyHash, password)
+		return nil, errBadLogin
+	} else if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	if !CheckPassword(u.PasswordHash, password) {
+		return nil, errBadLogin
+	}
+	token := randomToken(SessionTokenPrefix)
+	var expires time.Time
+	err = d.Write(ctx, func(tx *Tx) error {
+		expires = tx.Now().Add(SessionTTL)
+		if err := tx.DeleteExpiredSessions(ctx, tx.Now()); err != nil {
+			return err
+		}
+		return tx.CreateSession(ctx, db.CreateSessionParams{TokenHash: hashToken(token), UserID: u.ID,
+			CreatedAt: tx.Now(), ExpiresAt: expires})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	return &baton.Session{Token: token, User: userFromRow(u), ExpiresAt: expires}, nil
+}
+
+var errBadToken = baton.Errorf(baton.EUNAUTHORIZED, "Sign in first: the session or token is missing, expired or revoked.")
+
+// Authenticate resolves a session token or an integration token to an actor.
+func (d *DB) Authenticate(ctx context.Context, token string) (*baton.Actor, error) {
+	q := d.read()
+	switch {
+	case strings.HasPrefix(token, SessionTokenPrefix):
+		s, err := q.GetSession(ctx, hashToken(token))
+		if isNoRows(err) || (err == nil && !s.ExpiresAt.After(d.Now())) {
+			return nil, errBadToken
+		} else if err != nil {
+			return nil, fmt.Errorf("authenticate: %w", err)
+		}
+		u, err := q.GetUserByID(ctx, s.UserID)
+		if err != nil {
+			return nil, errBadToken
+		}
+		return &baton.Actor{AccountID: u.AccountID, User: userFromRow(u), SessionToken: token}, nil
+	case strings.HasPrefix(token, IntegrationTokenPrefix):
+		t, err := q.GetAPITokenByHash(ctx, hashToken(token))
+		if isNoRows(err) || (err == nil && t.RevokedAt != nil) {
+			return nil, errBadToken
+		} else if err != nil {
+			return nil, fmt.Errorf("authenticate: %w", err)
+		}
+		u, err := q.GetUser(ctx, db.GetUserParams{ID: t.UserID, AccountID: t.AccountID})
+		if err != nil {
+			return nil, errBadToken
+		}
+		now := d.Now()
+		if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
+			// Last use is kept to the minute so that a busy integration does not write on
+			// every request.
+			_ = d.Write(ctx, func(tx *Tx) error {
+				return tx.TouchAPIToken(ctx, db.TouchAPITokenParams{ID: t.ID, LastUsedAt: &now})
+			})
+		}
+		var scopes []baton.Scope
+		for _, s := range strings.Split(t.Scopes, ",") {
+			if s != "" {
+				scopes = append(scopes, baton.Scope(s))
+			}
+		}
+		return &baton.Actor{AccountID: t.AccountID, User: userFromRow(u), TokenID: t.ID, Scopes: scopes}, nil
+	}
+	return nil, errBadToken
+}
+
+// Logout ends a session.
+func (d *DB) Logout(ctx context.Context, token string) error {
+	return d.Write(ctx, func(tx *Tx) error { return tx.DeleteSession(ctx, hashToken(token)) })
+}
