@@ -1,0 +1,56 @@
+# Baton — `make run` to try it, `make test` to test it.
+GO ?= go
+WEB := web/widget web/console
+
+.PHONY: run build test test-go test-web test-browser web generate fmt vet clean
+
+run: web
+	$(GO) run ./cmd/baton serve
+
+build: web
+	$(GO) build -trimpath -ldflags "-s -w" -o bin/baton ./cmd/baton
+
+# Front ends: built when their sources are newer than their dist/ (needs Node and npm).
+web:
+	@for d in $(WEB); do \
+		if [ -f $$d/package.json ]; then \
+			if [ ! -d $$d/node_modules ]; then (cd $$d && npm ci --no-audit --no-fund) || exit 1; fi; \
+			if [ ! -f $$d/dist/index.html ] && [ ! -f $$d/dist/widget.js ] || [ -n "$$(find $$d/src $$d/package.json -newer $$d/dist/.built 2>/dev/null | head -1)" ] || [ ! -f $$d/dist/.built ]; then \
+				(cd $$d && npm run build) && touch $$d/dist/.built || exit 1; \
+			fi; \
+		fi; \
+	done
+
+test: test-go test-web test-browser
+
+# Go tests: SQLite and the in-process bus always; PostgreSQL and NATS when
+# BATON_TEST_DATABASE_URL / BATON_TEST_NATS_URL are set (.ci/run sets them).
+test-go:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test-web:
+	@for d in $(WEB); do \
+		if [ -f $$d/package.json ]; then \
+			if [ ! -d $$d/node_modules ]; then (cd $$d && npm ci --no-audit --no-fund) || exit 1; fi; \
+			(cd $$d && npm test) || exit 1; \
+		fi; \
+	done
+
+# Browser tests drive Debian's chromium (BATON_CHROMIUM, default /usr/bin/chromium) against a
+# real server; each front end runs its own with `npm run test:browser`.
+test-browser: web
+	@for d in $(WEB); do \
+		if [ -f $$d/package.json ] && grep -q '"test:browser"' $$d/package.json; then \
+			(cd $$d && npm run test:browser) || exit 1; \
+		fi; \
+	done
+
+generate:
+	cd internal/store && sqlc generate
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin
