@@ -14,6 +14,7 @@ import (
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/httpapi"
+	"github.com/baton-chat/baton/internal/realtime"
 	"github.com/baton-chat/baton/internal/store"
 )
 
@@ -22,6 +23,8 @@ type Main struct {
 	Config *Config
 	DB     *store.DB
 	Logger *slog.Logger
+	Bus    realtime.Bus
+	Hub    *realtime.Hub
 
 	stdout   io.Writer
 	ln       net.Listener
@@ -54,7 +57,26 @@ func (m *Main) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.NATSURL != "" {
+		if m.Bus, err = realtime.NewNATSBus(c.NATSURL, m.Logger); err != nil {
+			return err
+		}
+	} else {
+		m.Bus = realtime.NewLocalBus()
+	}
+	if m.Hub, err = realtime.NewHub(m.Bus, d, m.Logger); err != nil {
+		return err
+	}
+	d.Publisher = m.Hub
 	api := httpapi.NewServer(d, m.Logger)
+	api.Ready = m.Bus.Ping
+	api.OnPresence = m.Hub.SetPresence
+	api.Handle("GET /widget/v1/ws", m.Hub.VisitorHandler(d))
+	api.Handle("GET /api/v1/ws", m.Hub.AgentHandler(api.AuthenticateSocket, d, func(ctx context.Context, a *baton.Actor) {
+		if err := d.AgentConnected(ctx, a.User.ID); err != nil {
+			m.Logger.Warn("agent presence", "err", err)
+		}
+	}))
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -89,6 +111,10 @@ func (m *Main) URL() string {
 // closes.
 func (m *Main) Close() error {
 	var err error
+	if m.Hub != nil {
+		// Sockets first: they are hijacked, so http.Server.Shutdown would not wait for them.
+		m.Hub.Close()
+	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
@@ -96,6 +122,9 @@ func (m *Main) Close() error {
 		if serr := <-m.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
 		}
+	}
+	if m.Bus != nil {
+		err = errors.Join(err, m.Bus.Close())
 	}
 	if m.DB != nil {
 		err = errors.Join(err, m.DB.Close())

@@ -22,6 +22,31 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
+// AuthenticateSocket resolves the actor of a WebSocket upgrade: a bearer token, a
+// ?token= query parameter (browsers cannot set headers on sockets), or the session cookie
+// (the socket library refuses cross-origin upgrades).
+func (s *Server) AuthenticateSocket(r *http.Request) (*baton.Actor, error) {
+	if t := r.URL.Query().Get("token"); t != "" && bearer(r) == "" {
+		if len(t) > 256 {
+			return nil, baton.Errorf(baton.EUNAUTHORIZED, "The token is not valid.")
+		}
+		return s.DB.Authenticate(r.Context(), t)
+	}
+	if r.Method == http.MethodGet {
+		token := bearer(r)
+		if token == "" {
+			if c, err := r.Cookie(SessionCookie); err == nil {
+				token = c.Value
+			}
+		}
+		if token == "" || len(token) > 256 {
+			return nil, baton.Errorf(baton.EUNAUTHORIZED, "Sign in first.")
+		}
+		return s.DB.Authenticate(r.Context(), token)
+	}
+	return s.authenticate(r)
+}
+
 // authenticate resolves the request's actor from a bearer token or the session cookie.
 // Cookie-authenticated unsafe requests must pass the cross-origin check (CSRF).
 func (s *Server) authenticate(r *http.Request) (*baton.Actor, error) {

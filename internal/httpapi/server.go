@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -22,6 +23,8 @@ type Server struct {
 	Logger *slog.Logger
 	// Ready reports whether dependencies besides the database answer (the bus).
 	Ready func(ctx context.Context) error
+	// OnPresence is told when an agent changes their availability (for live presence).
+	OnPresence func(ctx context.Context, accountID, userID string, a baton.Availability)
 
 	mux      *http.ServeMux
 	routes   []string

@@ -90,6 +90,9 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if p.Availability != nil && s.OnPresence != nil {
+		s.OnPresence(r.Context(), a.AccountID, u.ID, u.Availability)
+	}
 	return writeJSON(w, http.StatusOK, u)
 }
 

@@ -186,7 +186,7 @@ func (ct *convTx) handoffStarted() error {
 	if err != nil {
 		return fmt.Errorf("handoff contact: %w", err)
 	}
-	return ct.emit(baton.EventHandoff, map[string]any{"conversation_id": ct.c.ID, "chatbot_name": cb.Name,
+	return ct.emit(baton.EventHandoffStarted, map[string]any{"conversation_id": ct.c.ID, "chatbot_name": cb.Name,
 		"visitor_name": visitorName(contact), "reason": ct.c.Reason},
 		baton.VisitorHandoffStarted, map[string]any{"reason": ct.c.Reason})
 }

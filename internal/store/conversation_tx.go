@@ -74,7 +74,7 @@ func (ct *convTx) save() error {
 // row needs, without the joins.
 func (ct *convTx) summary() map[string]any {
 	c := &ct.c
-	return map[string]any{"id": c.ID, "number": c.Number, "status": c.Status, "pending": c.Pending,
+	return map[string]any{"id": c.ID, "contact_id": c.ContactID, "chatbot_id": c.ChatbotID, "number": c.Number, "status": c.Status, "pending": c.Pending,
 		"priority": c.Priority, "reason": c.Reason, "assignee_id": deref(c.AssigneeID), "queue_id": deref(c.QueueID),
 		"channel": c.Channel, "last_message": c.LastMessage, "last_activity_at": c.LastActivityAt,
 		"last_seq": c.LastSeq, "turns": c.Turns}

@@ -10,6 +10,22 @@ import (
 	"time"
 )
 
+const countAvailableAgents = `-- name: CountAvailableAgents :one
+SELECT count(*) FROM users WHERE account_id = $1 AND availability = 'online' AND last_active_at >= $2
+`
+
+type CountAvailableAgentsParams struct {
+	AccountID    string
+	LastActiveAt *time.Time
+}
+
+func (q *Queries) CountAvailableAgents(ctx context.Context, arg CountAvailableAgentsParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countAvailableAgents, arg.AccountID, arg.LastActiveAt)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countOwners = `-- name: CountOwners :one
 SELECT count(*) FROM users WHERE account_id = $1 AND role = 'owner'
 `
@@ -326,6 +342,21 @@ func (q *Queries) ListUsers(ctx context.Context, accountID string) ([]User, erro
 	return items, nil
 }
 
+const markAgentOnline = `-- name: MarkAgentOnline :exec
+UPDATE users SET availability = CASE WHEN availability = 'offline' THEN 'online' ELSE availability END, last_active_at = $2
+WHERE id = $1
+`
+
+type MarkAgentOnlineParams struct {
+	ID           string
+	LastActiveAt *time.Time
+}
+
+func (q *Queries) MarkAgentOnline(ctx context.Context, arg MarkAgentOnlineParams) error {
+	_, err := q.db.Exec(ctx, markAgentOnline, arg.ID, arg.LastActiveAt)
+	return err
+}
+
 const revokeAPIToken = `-- name: RevokeAPIToken :execrows
 UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL
 `
@@ -359,6 +390,15 @@ func (q *Queries) SetRateMark(ctx context.Context, arg SetRateMarkParams) error 
 	return err
 }
 
+const sweepAgents = `-- name: SweepAgents :exec
+UPDATE users SET availability = 'offline' WHERE availability <> 'offline' AND (last_active_at IS NULL OR last_active_at < $1)
+`
+
+func (q *Queries) SweepAgents(ctx context.Context, lastActiveAt *time.Time) error {
+	_, err := q.db.Exec(ctx, sweepAgents, lastActiveAt)
+	return err
+}
+
 const touchAPIToken = `-- name: TouchAPIToken :exec
 UPDATE api_tokens SET last_used_at = $2 WHERE id = $1
 `
@@ -370,6 +410,20 @@ type TouchAPITokenParams struct {
 
 func (q *Queries) TouchAPIToken(ctx context.Context, arg TouchAPITokenParams) error {
 	_, err := q.db.Exec(ctx, touchAPIToken, arg.ID, arg.LastUsedAt)
+	return err
+}
+
+const touchAgent = `-- name: TouchAgent :exec
+UPDATE users SET last_active_at = $2 WHERE id = $1
+`
+
+type TouchAgentParams struct {
+	ID           string
+	LastActiveAt *time.Time
+}
+
+func (q *Queries) TouchAgent(ctx context.Context, arg TouchAgentParams) error {
+	_, err := q.db.Exec(ctx, touchAgent, arg.ID, arg.LastActiveAt)
 	return err
 }
 

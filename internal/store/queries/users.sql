@@ -56,3 +56,16 @@ ON CONFLICT (key) DO UPDATE SET at = excluded.at;
 
 -- name: GetUserByID :one
 SELECT * FROM users WHERE id = $1;
+
+-- name: MarkAgentOnline :exec
+UPDATE users SET availability = CASE WHEN availability = 'offline' THEN 'online' ELSE availability END, last_active_at = $2
+WHERE id = $1;
+
+-- name: TouchAgent :exec
+UPDATE users SET last_active_at = $2 WHERE id = $1;
+
+-- name: SweepAgents :exec
+UPDATE users SET availability = 'offline' WHERE availability <> 'offline' AND (last_active_at IS NULL OR last_active_at < $1);
+
+-- name: CountAvailableAgents :one
+SELECT count(*) FROM users WHERE account_id = $1 AND availability = 'online' AND last_active_at >= $2;

@@ -1,0 +1,275 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/baton-chat/baton"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// Source is what sockets read from the database: missed events, and agents' presence.
+type Source interface {
+	// Events returns a conversation's team events after seq, in order.
+	Events(ctx context.Context, convID string, after int64, limit int) ([]*baton.Event, error)
+	// VisitorEvents returns a conversation's visitor-visible events after a visitor seq.
+	VisitorEvents(ctx context.Context, convID string, after int64, limit int) ([]*baton.VisitorEvent, error)
+	// TouchAgents records that these agents have a console open (presence heartbeat).
+	TouchAgents(ctx context.Context, userIDs []string) error
+	// SweepAgents marks offline the agents whose last heartbeat is older than cutoff.
+	SweepAgents(ctx context.Context, cutoff time.Time) error
+}
+
+var socketsOpen = promauto.NewGaugeVec(prometheus.GaugeOpts{
+	Name: "baton_websockets_open", Help: "Open WebSockets on this node, by kind.",
+}, []string{"kind"})
+
+var framesDropped = promauto.NewCounter(prometheus.CounterOpts{
+	Name: "baton_websockets_slow_consumers_total", Help: "Sockets closed because they could not keep up.",
+})
+
+// Presence timing: heartbeats every HeartbeatInterval; an agent with no heartbeat for
+// PresenceGrace is offline.
+const (
+	HeartbeatInterval = 30 * time.Second
+	PresenceGrace     = 90 * time.Second
+)
+
+// Hub fans envelopes out to the sockets of this node.
+type Hub struct {
+	bus    Bus
+	src    Source
+	logger *slog.Logger
+
+	mu       sync.RWMutex
+	accounts map[string]map[*client]struct{} // agent sockets by account
+	users    map[string]map[*client]struct{} // agent sockets by user
+	convs    map[string]map[*client]struct{} // visitor sockets by conversation
+	contacts map[string]map[*client]struct{} // visitor sockets by contact
+	closing  bool
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// NewHub subscribes a hub to the bus and starts its presence heartbeat.
+func NewHub(bus Bus, src Source, logger *slog.Logger) (*Hub, error) {
+	h := &Hub{bus: bus, src: src, logger: logger,
+		accounts: map[string]map[*client]struct{}{}, users: map[string]map[*client]struct{}{},
+		convs: map[string]map[*client]struct{}{}, contacts: map[string]map[*client]struct{}{},
+		stop: make(chan struct{})}
+	if err := bus.Subscribe(h.dispatch); err != nil {
+		return nil, err
+	}
+	h.wg.Add(1)
+	go h.heartbeat()
+	return h, nil
+}
+
+// Publish sends committed events to every node (it implements baton.Publisher). A bus
+// failure loses nothing: sockets fill gaps from the database.
+func (h *Hub) Publish(ctx context.Context, events []*baton.Event) {
+	envs := make([]*Envelope, len(events))
+	for i, e := range events {
+		envs[i] = &Envelope{Event: e}
+	}
+	if err := h.bus.Publish(ctx, envs); err != nil {
+		h.logger.Warn("publish events", "err", err, "events", len(events))
+	}
+}
+
+// PublishEphemeral sends a signal that is not stored (typing, read, presence).
+func (h *Hub) PublishEphemeral(ctx context.Context, e *Ephemeral) {
+	if err := h.bus.Publish(ctx, []*Envelope{{Ephemeral: e}}); err != nil {
+		h.logger.Warn("publish signal", "err", err, "type", e.Type)
+	}
+}
+
+// SetPresence tells the user's sockets on every node their new availability.
+func (h *Hub) SetPresence(ctx context.Context, accountID, userID string, a baton.Availability) {
+	data, _ := json.Marshal(map[string]any{"user_id": userID, "availability": a})
+	h.PublishEphemeral(ctx, &Ephemeral{AccountID: accountID, Audience: "team", UserID: userID, Type: "presence", Data: data})
+}
+
+func add(m map[string]map[*client]struct{}, k string, c *client) {
+	s := m[k]
+	if s == nil {
+		s = map[*client]struct{}{}
+		m[k] = s
+	}
+	s[c] = struct{}{}
+}
+
+func remove(m map[string]map[*client]struct{}, k string, c *client) {
+	if s := m[k]; s != nil {
+		delete(s, c)
+		if len(s) == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+func (h *Hub) register(c *client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	if c.visitor != nil {
+		add(h.convs, c.convID(), c)
+		add(h.contacts, c.visitor.ContactID, c)
+		socketsOpen.WithLabelValues("visitor").Inc()
+	} else {
+		add(h.accounts, c.accountID, c)
+		add(h.users, c.userID, c)
+		socketsOpen.WithLabelValues("agent").Inc()
+	}
+	return true
+}
+
+func (h *Hub) unregister(c *client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c.visitor != nil {
+		for id := range c.followed {
+			remove(h.convs, id, c)
+		}
+		remove(h.contacts, c.visitor.ContactID, c)
+		socketsOpen.WithLabelValues("visitor").Dec()
+	} else {
+		remove(h.accounts, c.accountID, c)
+		remove(h.users, c.userID, c)
+		socketsOpen.WithLabelValues("agent").Dec()
+	}
+}
+
+// dispatch routes one envelope to the sockets it concerns. It never blocks: a socket whose
+// queue is full is dropped and told to reconnect.
+func (h *Hub) dispatch(env *Envelope) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if e := env.Event; e != nil {
+		for c := range h.accounts[e.AccountID] {
+			c.deliver(env)
+		}
+		if e.Type == baton.EventConversationCreated {
+			// A visitor's new conversation (H7): their sockets follow it.
+			var p struct {
+				ContactID string `json:"contact_id"`
+			}
+			if json.Unmarshal(e.Payload, &p) == nil && p.ContactID != "" {
+				for c := range h.contacts[p.ContactID] {
+					add(h.convs, e.ConversationID, c)
+					c.followed[e.ConversationID] = true
+				}
+			}
+		}
+		for c := range h.convs[e.ConversationID] {
+			if e.VisitorSeq > 0 || e.Type == baton.EventConversationCreated {
+				c.deliver(env)
+			}
+		}
+		if e.Type == baton.EventHandoffStarted {
+			// R4: the account-wide alert, to every agent who is not busy or away.
+			alert := &Envelope{Ephemeral: &Ephemeral{AccountID: e.AccountID, ConversationID: e.ConversationID,
+				Audience: "team", Type: baton.EventHandoff, Data: e.Payload}}
+			for c := range h.accounts[e.AccountID] {
+				if c.available() {
+					c.deliver(alert)
+				}
+			}
+		}
+		return
+	}
+	s := env.Ephemeral
+	if s == nil {
+		return
+	}
+	switch s.Audience {
+	case "team":
+		if s.Type == "presence" {
+			var p struct {
+				Availability baton.Availability `json:"availability"`
+			}
+			if json.Unmarshal(s.Data, &p) == nil {
+				for c := range h.users[s.UserID] {
+					c.availability.Store(string(p.Availability))
+				}
+			}
+		}
+		for c := range h.accounts[s.AccountID] {
+			if c.id != s.Origin {
+				c.deliver(env)
+			}
+		}
+	case "visitor":
+		for c := range h.convs[s.ConversationID] {
+			if c.id != s.Origin {
+				c.deliver(env)
+			}
+		}
+	}
+}
+
+func (h *Hub) heartbeat() {
+	defer h.wg.Done()
+	t := time.NewTicker(HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		h.mu.RLock()
+		ids := make([]string, 0, len(h.users))
+		for id := range h.users {
+			ids = append(ids, id)
+		}
+		h.mu.RUnlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if len(ids) > 0 {
+			if err := h.src.TouchAgents(ctx, ids); err != nil {
+				h.logger.Warn("presence heartbeat", "err", err)
+			}
+		}
+		if err := h.src.SweepAgents(ctx, time.Now().Add(-PresenceGrace)); err != nil {
+			h.logger.Warn("presence sweep", "err", err)
+		}
+		cancel()
+	}
+}
+
+// Close tells every socket to reconnect (to another node) and stops the hub.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		return
+	}
+	h.closing = true
+	var all []*client
+	for _, s := range h.accounts {
+		for c := range s {
+			all = append(all, c)
+		}
+	}
+	for _, s := range h.contacts {
+		for c := range s {
+			all = append(all, c)
+		}
+	}
+	h.mu.Unlock()
+	close(h.stop)
+	for _, c := range all {
+		c.kick(closeGoingAway, "server shutting down: reconnect")
+	}
+	for _, c := range all {
+		<-c.done
+	}
+	h.wg.Wait()
+}
