@@ -134,6 +134,8 @@ type ActionRequest struct {
 	AgentID string
 	QueueID string
 	Reason  string
+	// Brief is the handoff brief, when the caller already has one (B3).
+	Brief string
 }
 
 // ConversationService is everything that reads or changes conversations. Every method

@@ -51,7 +51,7 @@ const (
 	ActionResolve  Action = "resolve"  // agent marks it done (optional note)
 	ActionClose    Action = "close"    // ended for good
 	ActionReopen   Action = "reopen"   // a closed/resolved conversation returns to the AI
-	ActionTransfer Action = "transfer" // to another agent (stays human) or to a queue (waiting)
+	ActionTransfer Action = "transfer" // to another agent: the conversation stays where it is
 
 	// Actions taken by the system rather than by an agent's button.
 	ActionHandoff        Action = "handoff"         // a human was requested and agents are available
@@ -59,6 +59,8 @@ const (
 	ActionTakeover       Action = "takeover"        // an external desk takes over (X2): listen mode
 	ActionAbandon        Action = "abandon"         // the visitor left while waiting
 	ActionVisitorMessage Action = "visitor_message" // a visitor wrote; after resolve it starts a new conversation
+	ActionTransferQueue  Action = "transfer_queue"  // to a queue: back to waiting, routed again
+	ActionAutoResolve    Action = "auto_resolve"    // a timer or the visitor's "thanks" resolved it
 )
 
 // AgentActions are the actions the agent API accepts at /actions/{action}.
@@ -66,7 +68,7 @@ var AgentActions = []Action{ActionJoin, ActionAccept, ActionRelease, ActionResol
 
 // Actions lists every action, for exhaustive tests.
 var Actions = []Action{ActionJoin, ActionAccept, ActionRelease, ActionResolve, ActionClose, ActionReopen, ActionTransfer,
-	ActionHandoff, ActionHandoffNone, ActionTakeover, ActionAbandon, ActionVisitorMessage}
+	ActionHandoff, ActionHandoffNone, ActionTakeover, ActionAbandon, ActionVisitorMessage, ActionTransferQueue, ActionAutoResolve}
 
 // Effect is something the service must do when it applies a transition, besides setting
 // the new status.
@@ -99,8 +101,8 @@ type key struct {
 
 // transitions is the whole status machine (H1). Anything absent is refused.
 var transitions = map[key]Transition{
-	{StatusBot, ActionJoin}:     {StatusWaiting, []Effect{EffectHandoffStarted}, "%s asked to take over the conversation."},
-	{StatusOffline, ActionJoin}: {StatusWaiting, nil, "%s asked to take over the conversation."},
+	{StatusBot, ActionJoin}:     {StatusWaiting, []Effect{EffectHandoffStarted, EffectAssignActor}, "%s asked to take over the conversation."},
+	{StatusOffline, ActionJoin}: {StatusWaiting, []Effect{EffectAssignActor}, "%s asked to take over the conversation."},
 
 	{StatusWaiting, ActionAccept}: {StatusHuman, []Effect{EffectAssignActor}, "%s joined the conversation."},
 	{StatusOffline, ActionAccept}: {StatusHuman, []Effect{EffectAssignActor}, "%s joined the conversation."},
@@ -129,6 +131,12 @@ var transitions = map[key]Transition{
 	// waiting. The service picks the target; the table only says where it may happen.
 	{StatusHuman, ActionTransfer}:   {StatusHuman, []Effect{EffectReassign}, "%s transferred the conversation."},
 	{StatusWaiting, ActionTransfer}: {StatusWaiting, []Effect{EffectReassign}, "%s transferred the conversation."},
+
+	{StatusHuman, ActionTransferQueue}:   {StatusWaiting, []Effect{EffectUnassign, EffectRoute}, "%s transferred the conversation to a queue."},
+	{StatusWaiting, ActionTransferQueue}: {StatusWaiting, []Effect{EffectUnassign, EffectRoute}, "%s transferred the conversation to a queue."},
+
+	{StatusBot, ActionAutoResolve}:   {StatusResolved, nil, "The conversation was resolved automatically: %s"},
+	{StatusHuman, ActionAutoResolve}: {StatusResolved, nil, "The conversation was resolved automatically: %s"},
 
 	{StatusBot, ActionHandoff}:              {StatusWaiting, []Effect{EffectHandoffStarted, EffectRoute}, "A human agent was requested: %s"},
 	{StatusOffline, ActionHandoff}:          {StatusWaiting, []Effect{EffectRoute}, "A human agent was requested: %s"},
@@ -180,7 +188,7 @@ func refusal(from Status, action Action) string {
 		return "This conversation is already closed."
 	case ActionResolve:
 		return fmt.Sprintf("This conversation cannot be resolved (it is %s).", from)
-	case ActionTransfer:
+	case ActionTransfer, ActionTransferQueue:
 		return fmt.Sprintf("Only a conversation with a human agent or waiting for one can be transferred (this one is %s).", from)
 	}
 	return fmt.Sprintf("Cannot %s a conversation that is %s.", action, from)

@@ -12,10 +12,16 @@ import (
 	"net/http"
 	"time"
 
+	"encoding/json"
 	"github.com/baton-chat/baton"
+	botpkg "github.com/baton-chat/baton/internal/bot"
 	"github.com/baton-chat/baton/internal/httpapi"
+	"github.com/baton-chat/baton/internal/jobs"
 	"github.com/baton-chat/baton/internal/realtime"
+	"github.com/baton-chat/baton/internal/secret"
 	"github.com/baton-chat/baton/internal/store"
+	"github.com/baton-chat/baton/web/widget"
+	"github.com/riverqueue/river"
 )
 
 // Main is a running server: the program wired together.
@@ -25,6 +31,7 @@ type Main struct {
 	Logger *slog.Logger
 	Bus    realtime.Bus
 	Hub    *realtime.Hub
+	Jobs   *jobs.Queue
 
 	stdout   io.Writer
 	ln       net.Listener
@@ -45,7 +52,8 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 func (m *Main) Start(ctx context.Context) error {
 	started := time.Now()
 	c := m.Config
-	if _, err := c.secretKey(); err != nil {
+	key, err := c.secretKey()
+	if err != nil {
 		return err
 	}
 	d, err := store.Open(ctx, store.Config{URL: c.DatabaseURL, DataDir: c.DataDir})
@@ -68,17 +76,39 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	d.Publisher = m.Hub
+	box, err := secret.New(key)
+	if err != nil {
+		return err
+	}
+	d.Secrets = box
+	d.Brief = jobs.ExtractiveBrief
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.BotReply{DB: d, Logger: m.Logger, Client: &http.Client{Timeout: 30 * time.Second},
+		Typing: func(ctx context.Context, accountID, convID, name string, typing bool) {
+			data, _ := json.Marshal(map[string]any{"typing": typing, "name": name, "who": "bot"})
+			m.Hub.PublishEphemeral(ctx, &realtime.Ephemeral{AccountID: accountID, ConversationID: convID,
+				Audience: "visitor", Type: "typing", Data: data})
+		}})
+	if m.Jobs, err = jobs.New(ctx, d, jobs.Config{Workers: workers, Logger: m.Logger.With("component", "river")}); err != nil {
+		return err
+	}
+	d.Jobs = m.Jobs
+	if err := m.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
 	api := httpapi.NewServer(d, m.Logger)
 	api.Ready = m.Bus.Ping
 	api.OnPresence = m.Hub.SetPresence
 	api.Handle("GET /widget/v1/ws", m.Hub.VisitorHandler(d))
 	api.Handle("GET /api/v1/ws", m.Hub.AgentHandler(api.AuthenticateSocket, d, func(ctx context.Context, a *baton.Actor) {
-		if err := d.AgentConnected(ctx, a.User.ID); err != nil {
+		if err := d.AgentConnected(ctx, a.AccountID, a.User.ID); err != nil {
 			m.Logger.Warn("agent presence", "err", err)
 		}
 	}))
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
+	mux.Handle("GET /widget.js", widget.Handler())
+	mux.Handle("GET /demo", widget.Handler())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/app/", http.StatusFound)
 	})
@@ -115,13 +145,19 @@ func (m *Main) Close() error {
 		// Sockets first: they are hijacked, so http.Server.Shutdown would not wait for them.
 		m.Hub.Close()
 	}
-	if m.http != nil {
+	if m.http != nil && m.serveErr != nil { // serveErr is nil when Start failed before serving
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		err = m.http.Shutdown(ctx)
 		if serr := <-m.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
 		}
+	}
+	if m.Jobs != nil {
+		// Running jobs get 10 s to finish; the rest are handed back to the queue (O4).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = errors.Join(err, m.Jobs.Stop(ctx))
+		cancel()
 	}
 	if m.Bus != nil {
 		err = errors.Join(err, m.Bus.Close())
@@ -149,11 +185,19 @@ func (m *Main) bootstrap(ctx context.Context) (string, error) {
 			}
 			accounts = append(accounts, acc)
 		} else {
-			acc, _, err := m.DB.CreateAccount(ctx, "Demo", "demo", "Baton Demo Bot")
+			acc, bot, err := m.DB.CreateAccount(ctx, "Demo", "demo", "Baton Demo Bot")
 			if err != nil {
 				return "", err
 			}
 			accounts = append(accounts, acc)
+			actx := baton.NewContextWithActor(ctx, &baton.Actor{AccountID: acc.ID})
+			var entries []baton.KnowledgeEntry
+			for _, e := range botpkg.DemoKnowledge() {
+				entries = append(entries, baton.KnowledgeEntry{Question: e.Question, Answer: e.Answer, Keywords: e.Keywords})
+			}
+			if _, err := m.DB.CreateKnowledge(actx, bot.ID, entries); err != nil {
+				return "", fmt.Errorf("demo knowledge: %w", err)
+			}
 		}
 	}
 	email := c.AdminEmail

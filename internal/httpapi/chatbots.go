@@ -23,11 +23,14 @@ func (s *Server) getChatbot(w http.ResponseWriter, r *http.Request) error {
 }
 
 type chatbotPatch struct {
-	Name                 *string `json:"name"`
-	Greeting             *string `json:"greeting"`
-	HandoverWebhookURL   *string `json:"handover_webhook_url"`
-	MessageWebhookURL    *string `json:"message_webhook_url"`
-	IdentityVerification *bool   `json:"identity_verification"`
+	Name                 *string              `json:"name"`
+	Greeting             *string              `json:"greeting"`
+	HandoverWebhookURL   *string              `json:"handover_webhook_url"`
+	MessageWebhookURL    *string              `json:"message_webhook_url"`
+	IdentityVerification *bool                `json:"identity_verification"`
+	AI                   *baton.AIUpdate      `json:"ai"`
+	Timers               *baton.TimerSettings `json:"timers"`
+	DefaultQueueID       *string              `json:"default_queue_id"`
 }
 
 func (s *Server) updateChatbot(w http.ResponseWriter, r *http.Request) error {
@@ -35,8 +38,14 @@ func (s *Server) updateChatbot(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &p); err != nil {
 		return err
 	}
+	if p.DefaultQueueID != nil {
+		if err := s.DB.SetChatbotQueue(r.Context(), r.PathValue("chatbot"), *p.DefaultQueueID); err != nil {
+			return err
+		}
+	}
 	b, err := s.DB.UpdateChatbot(r.Context(), r.PathValue("chatbot"), baton.ChatbotUpdate{Name: p.Name, Greeting: p.Greeting,
-		HandoverWebhookURL: p.HandoverWebhookURL, MessageWebhookURL: p.MessageWebhookURL, IdentityVerification: p.IdentityVerification})
+		HandoverWebhookURL: p.HandoverWebhookURL, MessageWebhookURL: p.MessageWebhookURL, IdentityVerification: p.IdentityVerification,
+		AI: p.AI, Timers: p.Timers})
 	if err != nil {
 		return err
 	}
@@ -78,6 +87,56 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err := s.DB.RevokeToken(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type knowledgeRequest struct {
+	Question string   `json:"question"`
+	Answer   string   `json:"answer"`
+	Keywords []string `json:"keywords"`
+}
+
+func (k knowledgeRequest) entry() baton.KnowledgeEntry {
+	return baton.KnowledgeEntry{Question: k.Question, Answer: k.Answer, Keywords: k.Keywords}
+}
+
+func (s *Server) listKnowledge(w http.ResponseWriter, r *http.Request) error {
+	entries, err := s.DB.ListKnowledge(r.Context(), r.PathValue("chatbot"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+}
+
+func (s *Server) createKnowledge(w http.ResponseWriter, r *http.Request) error {
+	var req knowledgeRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	out, err := s.DB.CreateKnowledge(r.Context(), r.PathValue("chatbot"), []baton.KnowledgeEntry{req.entry()})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, out[0])
+}
+
+func (s *Server) updateKnowledge(w http.ResponseWriter, r *http.Request) error {
+	var req knowledgeRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	e, err := s.DB.UpdateKnowledge(r.Context(), r.PathValue("chatbot"), r.PathValue("id"), req.entry())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+func (s *Server) deleteKnowledge(w http.ResponseWriter, r *http.Request) error {
+	if err := s.DB.DeleteKnowledge(r.Context(), r.PathValue("chatbot"), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

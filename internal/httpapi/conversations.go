@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store"
 )
 
 // parseFilter reads the list filters from the query string (A2, A3).
@@ -253,4 +254,50 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"events": events})
+}
+
+type botReplyRequest struct {
+	Content string `json:"content"`
+	Handoff bool   `json:"handoff"`
+	Reason  string `json:"reason"`
+}
+
+// botReply lets an external bot (the webhook responder, B1) answer later: the answer is
+// stored as a bot message, or dropped with 409 when the conversation left the bot (B2).
+func (s *Server) botReply(w http.ResponseWriter, r *http.Request) error {
+	var req botReplyRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.Content == "" && !req.Handoff {
+		return baton.Invalid("Send content, handoff, or both.")
+	}
+	if req.Content != "" {
+		if _, err := store.CheckContent(req.Content); err != nil {
+			return err
+		}
+	}
+	if utf8.RuneCountInString(req.Reason) > store.MaxReasonLength {
+		return baton.Invalid("The reason is too long (%d characters at most).", store.MaxReasonLength)
+	}
+	a := baton.ActorFromContext(r.Context())
+	if a.TokenID == "" && !a.Role().AtLeast(baton.RoleAdmin) {
+		return baton.Errorf(baton.EFORBIDDEN, "Only an integration token or an admin can answer as the bot.")
+	}
+	id := r.PathValue("id")
+	if _, err := s.DB.FindConversation(r.Context(), id); err != nil {
+		return err
+	}
+	dropped, err := s.DB.ApplyBotAnswer(r.Context(), a.AccountID, id, store.BotAnswer{Content: req.Content, Handoff: req.Handoff, Reason: req.Reason})
+	if err != nil {
+		return err
+	}
+	if dropped {
+		return baton.Errorf(baton.ECONFLICT, "The conversation is no longer handled by the bot; the answer was dropped.")
+	}
+	c, err := s.DB.FindConversation(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
 }

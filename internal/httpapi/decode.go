@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
@@ -39,6 +40,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if !utf8.Valid(body) {
 		return baton.Invalid("The request body is not valid UTF-8.")
 	}
+	if hasNULEscape(body) {
+		return baton.Invalid("The request body contains a NUL character (\\u0000), which no text may hold.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -66,6 +70,42 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// hasNULEscape reports whether a JSON text holds the escape \u0000 (a raw NUL byte is
+// invalid JSON already). PostgreSQL cannot store NUL in text, so it is refused up front.
+func hasNULEscape(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if i+6 <= len(b) && b[i+1] == 'u' && string(b[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character, so that \\u0000 is not taken for a NUL
+	}
+	return false
+}
+
+// checkURL refuses a path or query parameter that is not valid UTF-8 or holds a NUL
+// character: no id or filter can be such text, and PostgreSQL refuses it with an error.
+func checkURL(r *http.Request) error {
+	if !validText(r.URL.Path) {
+		return baton.Invalid("The URL path is not valid UTF-8 text.")
+	}
+	for k, vs := range r.URL.Query() {
+		if !validText(k) {
+			return baton.Invalid("A query parameter name is not valid UTF-8 text.")
+		}
+		for _, v := range vs {
+			if !validText(v) {
+				return baton.Invalid("Query parameter %s is not valid UTF-8 text.", k)
+			}
+		}
+	}
+	return nil
+}
+
+func validText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // decodeOptional is decode for endpoints whose body may be absent.
 func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {

@@ -46,7 +46,11 @@ func (s *Server) adapt(h handlerFunc) http.Handler {
 				s.writeError(w, r, errors.New("panic"))
 			}
 		}()
-		if err := h(w, r); err != nil {
+		err := checkURL(r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			s.writeError(w, r, err)
 		}
 	})

@@ -73,6 +73,7 @@ func (s *Server) routesTable() {
 	s.handle("POST /api/v1/conversations/{id}/actions/{action}", s.authWrite(s.act))
 	s.handle("PUT /api/v1/conversations/{id}/status", s.authWrite(s.putStatus))
 	s.handle("GET /api/v1/conversations/{id}/events", s.auth(s.listEvents))
+	s.handle("POST /api/v1/conversations/{id}/bot-reply", s.authWrite(s.botReply))
 
 	// Team, chatbots, labels, tokens.
 	s.handle("GET /api/v1/users", s.auth(s.listUsers))
@@ -81,18 +82,57 @@ func (s *Server) routesTable() {
 	s.handle("GET /api/v1/chatbots", s.auth(s.listChatbots))
 	s.handle("GET /api/v1/chatbots/{chatbot}", s.auth(s.getChatbot))
 	s.handle("PATCH /api/v1/chatbots/{chatbot}", s.admin(s.updateChatbot))
+	s.handle("GET /api/v1/chatbots/{chatbot}/knowledge", s.auth(s.listKnowledge))
+	s.handle("POST /api/v1/chatbots/{chatbot}/knowledge", s.admin(s.createKnowledge))
+	s.handle("PUT /api/v1/chatbots/{chatbot}/knowledge/{id}", s.admin(s.updateKnowledge))
+	s.handle("DELETE /api/v1/chatbots/{chatbot}/knowledge/{id}", s.admin(s.deleteKnowledge))
 	s.handle("GET /api/v1/labels", s.auth(s.listLabels))
+
+	s.handle("POST /api/v1/labels", s.admin(s.createLabel))
+	s.handle("PATCH /api/v1/labels/{id}", s.admin(s.updateLabel))
+	s.handle("DELETE /api/v1/labels/{id}", s.admin(s.deleteLabel))
+	s.handle("GET /api/v1/tags", s.auth(s.listTags))
+
+	// Routing, canned responses, notifications.
+	s.handle("GET /api/v1/queues", s.auth(s.listQueues))
+	s.handle("POST /api/v1/queues", s.admin(s.createQueue))
+	s.handle("GET /api/v1/queues/{id}", s.auth(s.getQueue))
+	s.handle("PATCH /api/v1/queues/{id}", s.admin(s.updateQueue))
+	s.handle("DELETE /api/v1/queues/{id}", s.admin(s.deleteQueue))
+	s.handle("GET /api/v1/agents", s.auth(s.listAgents))
+	s.handle("GET /api/v1/canned-responses", s.auth(s.listCanned))
+	s.handle("POST /api/v1/canned-responses", s.authWrite(s.createCanned))
+	s.handle("PATCH /api/v1/canned-responses/{id}", s.authWrite(s.updateCanned))
+	s.handle("DELETE /api/v1/canned-responses/{id}", s.authWrite(s.deleteCanned))
+	s.handle("GET /api/v1/canned-responses/{id}/render", s.auth(s.renderCanned))
+	s.handle("GET /api/v1/notifications", s.auth(s.listNotifications))
+	s.handle("POST /api/v1/notifications/{id}/read", s.authWrite(s.readNotification))
+
+	// Tickets.
+	s.handle("GET /api/v1/tickets", s.auth(s.listTickets))
+	s.handle("POST /api/v1/tickets", s.authWrite(s.createTicket))
+	s.handle("GET /api/v1/tickets/{id}", s.auth(s.getTicket))
+	s.handle("PATCH /api/v1/tickets/{id}", s.authWrite(s.updateTicket))
+	s.handle("GET /api/v1/conversations/{id}/tickets", s.auth(s.conversationTickets))
+	s.handle("POST /api/v1/conversations/{id}/tickets", s.authWrite(s.createConversationTicket))
 	s.handle("GET /api/v1/tokens", s.admin(s.listTokens))
 	s.handle("POST /api/v1/tokens", s.admin(s.createToken))
 	s.handle("DELETE /api/v1/tokens/{id}", s.admin(s.revokeToken))
 
 	// Visitor API.
+	s.handle("GET /widget/v1/config", s.widgetConfig)
 	s.handle("POST /widget/v1/sessions", s.openSession)
+	s.handle("POST /widget/v1/offline", s.visitor(s.offlineMessage))
 	s.handle("POST /widget/v1/messages", s.visitor(s.postVisitorMessage))
 	s.handle("GET /widget/v1/messages", s.visitor(s.visitorMessages))
 	s.mux.HandleFunc("OPTIONS /widget/v1/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
+		return errNoRoute
+	})
+	// The widget API answers unknown paths and methods in the error shape too (not the
+	// mux's plain-text 404/405).
+	s.handle("/widget/", func(w http.ResponseWriter, r *http.Request) error {
 		return errNoRoute
 	})
 }

@@ -83,3 +83,36 @@ func (s *Server) visitorMessages(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"conversation_id": convID, "events": events})
 }
+
+// widgetConfig is what the widget shows before a session exists.
+func (s *Server) widgetConfig(w http.ResponseWriter, r *http.Request) error {
+	slug := r.URL.Query().Get("chatbot")
+	if slug == "" || len(slug) > 100 {
+		return baton.Invalid("Query parameter chatbot is required.")
+	}
+	b, err := s.DB.PublicChatbot(r.Context(), slug)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"name": b.Name, "greeting": b.Greeting,
+		"identity_verification": b.IdentityVerification})
+}
+
+type offlineRequest struct {
+	Name    string `json:"name"`
+	Email   string `json:"email"`
+	Message string `json:"message"`
+}
+
+func (s *Server) offlineMessage(w http.ResponseWriter, r *http.Request) error {
+	var req offlineRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	t, err := s.DB.OfflineMessage(r.Context(), visitorFrom(r.Context()), req.Name, req.Email, req.Message)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, map[string]any{"ticket_number": t.Number,
+		"message": "Thanks! We'll get back to you by email."})
+}

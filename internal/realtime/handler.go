@@ -21,13 +21,27 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 	w.Write([]byte(`{"error":{"code":"` + code + `","message":"` + msg + `"}}`))
 }
 
+// refuse answers an unauthenticated socket request: a WebSocket upgrade is accepted and
+// closed with 4001 (browsers cannot read an HTTP status of a failed upgrade; the close
+// code tells the client not to retry with this token); a plain request gets 401.
+func refuse(w http.ResponseWriter, r *http.Request, anyOrigin bool, msg string) {
+	if r.Header.Get("Upgrade") != "" {
+		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: anyOrigin})
+		if err == nil {
+			conn.Close(CloseUnauthorized, msg)
+		}
+		return
+	}
+	writeErr(w, http.StatusUnauthorized, baton.EUNAUTHORIZED, msg)
+}
+
 // VisitorHandler serves GET /widget/v1/ws?token=…&since=…&conversation_id=….
 func (h *Hub) VisitorHandler(auth VisitorAuth) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		v, err := auth.AuthenticateVisitor(r.Context(), q.Get("token"))
 		if err != nil {
-			writeErr(w, http.StatusUnauthorized, baton.EUNAUTHORIZED, "The visitor token is missing or not valid.")
+			refuse(w, r, true, "The visitor token is missing or not valid.")
 			return
 		}
 		since, err := strconv.ParseInt(q.Get("since"), 10, 64)
@@ -67,7 +81,7 @@ func (h *Hub) AgentHandler(authenticate func(r *http.Request) (*baton.Actor, err
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, err := authenticate(r)
 		if err != nil || a.User == nil || !a.Can(baton.ScopeRead) {
-			writeErr(w, http.StatusUnauthorized, baton.EUNAUTHORIZED, "Sign in first.")
+			refuse(w, r, false, "Sign in first.")
 			return
 		}
 		// Same-origin only (the console), which coder/websocket checks by default; tokens in

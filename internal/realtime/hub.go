@@ -152,6 +152,31 @@ func (h *Hub) unregister(c *client) {
 func (h *Hub) dispatch(env *Envelope) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if e := env.Event; e != nil && e.Seq == 0 {
+		// A signal for one teammate (a notification), not part of any stream.
+		var p struct {
+			UserID       string          `json:"user_id"`
+			Notification json.RawMessage `json:"notification"`
+		}
+		if json.Unmarshal(e.Payload, &p) != nil || p.UserID == "" {
+			return
+		}
+		typ := "notification"
+		var n struct {
+			Kind string `json:"kind"`
+		}
+		if json.Unmarshal(p.Notification, &n) == nil && n.Kind == "mention" {
+			typ = "mention"
+		}
+		sig := &Envelope{Ephemeral: &Ephemeral{AccountID: e.AccountID, ConversationID: e.ConversationID, Audience: "user",
+			UserID: p.UserID, Type: typ, Data: p.Notification}}
+		for c := range h.users[p.UserID] {
+			if c.accountID == e.AccountID {
+				c.deliver(sig)
+			}
+		}
+		return
+	}
 	if e := env.Event; e != nil {
 		for c := range h.accounts[e.AccountID] {
 			c.deliver(env)

@@ -216,11 +216,11 @@ func TestSocketsCarryTheHandoffFlow(t *testing.T) {
 		if alert.Seq != 0 || alert.Data["chatbot_name"] != "Acme Bot" || alert.Data["visitor_name"] != "Vera" || alert.Data["conversation_id"] != conv {
 			t.Fatalf("handoff alert = %+v", alert)
 		}
-		if f := visitor.next("status"); f.Data["status"] != "waiting" {
-			t.Fatalf("status = %+v", f)
-		}
 		if f := visitor.next("handoff_started"); f.Data["reason"] == "" {
 			t.Fatalf("handoff_started without a reason: %+v", f)
+		}
+		if f := visitor.next("status"); f.Data["status"] != "waiting" {
+			t.Fatalf("status = %+v", f)
 		}
 		e.do("POST", "/api/v1/conversations/"+conv+"/actions/accept", e.token, nil, 200, nil)
 		if f := visitor.next("status"); f.Data["status"] != "human" {

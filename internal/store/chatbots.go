@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -12,9 +11,10 @@ import (
 )
 
 func chatbotFromRow(c db.Chatbot) *baton.Chatbot {
+	cs := parseSettings(c.Settings)
 	return &baton.Chatbot{ID: c.ID, AccountID: c.AccountID, Slug: c.Slug, Name: c.Name, Greeting: c.Greeting,
 		HandoverWebhookURL: c.HandoverWebhookUrl, MessageWebhookURL: c.MessageWebhookUrl,
-		IdentityVerification: c.IdentityVerification, CreatedAt: c.CreatedAt}
+		IdentityVerification: c.IdentityVerification, AI: cs.AI.AISettings, Timers: *cs.Timers, CreatedAt: c.CreatedAt}
 }
 
 // ListChatbots lists the actor's chatbots.
@@ -52,20 +52,6 @@ func (d *DB) IdentitySecret(ctx context.Context, ref string) (string, error) {
 	return c.IdentitySecret, nil
 }
 
-func checkWebhookURL(field, s string) error {
-	if s == "" {
-		return nil
-	}
-	if len(s) > 2048 {
-		return baton.Invalid("%s is too long (2048 characters at most).", field)
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return baton.Invalid("%s must be an http or https URL.", field)
-	}
-	return nil
-}
-
 // UpdateChatbot changes a chatbot of the actor's account.
 func (d *DB) UpdateChatbot(ctx context.Context, ref string, up baton.ChatbotUpdate) (*baton.Chatbot, error) {
 	var out db.Chatbot
@@ -90,13 +76,13 @@ func (d *DB) UpdateChatbot(ctx context.Context, ref string, up baton.ChatbotUpda
 			c.Greeting = *up.Greeting
 		}
 		if up.HandoverWebhookURL != nil {
-			if err := checkWebhookURL("handover_webhook_url", *up.HandoverWebhookURL); err != nil {
+			if err := checkHTTPURL("handover_webhook_url", *up.HandoverWebhookURL); err != nil {
 				return err
 			}
 			c.HandoverWebhookUrl = *up.HandoverWebhookURL
 		}
 		if up.MessageWebhookURL != nil {
-			if err := checkWebhookURL("message_webhook_url", *up.MessageWebhookURL); err != nil {
+			if err := checkHTTPURL("message_webhook_url", *up.MessageWebhookURL); err != nil {
 				return err
 			}
 			c.MessageWebhookUrl = *up.MessageWebhookURL
@@ -104,6 +90,19 @@ func (d *DB) UpdateChatbot(ctx context.Context, ref string, up baton.ChatbotUpda
 		if up.IdentityVerification != nil {
 			c.IdentityVerification = *up.IdentityVerification
 		}
+		cs := parseSettings(c.Settings)
+		if up.AI != nil {
+			if err := cs.applyAI(up.AI, d.seal); err != nil {
+				return err
+			}
+		}
+		if up.Timers != nil {
+			if err := checkTimers(up.Timers); err != nil {
+				return err
+			}
+			cs.Timers = up.Timers
+		}
+		c.Settings = cs.encode()
 		out = c
 		return tx.UpdateChatbot(ctx, db.UpdateChatbotParams{ID: c.ID, AccountID: c.AccountID, Name: c.Name,
 			Greeting: c.Greeting, HandoverWebhookUrl: c.HandoverWebhookUrl, MessageWebhookUrl: c.MessageWebhookUrl,
@@ -113,4 +112,15 @@ func (d *DB) UpdateChatbot(ctx context.Context, ref string, up baton.ChatbotUpda
 		return nil, err
 	}
 	return chatbotFromRow(out), nil
+}
+
+// PublicChatbot is what the widget may know of a chatbot (GET /widget/v1/config).
+func (d *DB) PublicChatbot(ctx context.Context, slug string) (*baton.Chatbot, error) {
+	c, err := d.read().GetChatbotBySlug(ctx, slug)
+	if isNoRows(err) {
+		return nil, baton.NotFound("Chatbot")
+	} else if err != nil {
+		return nil, fmt.Errorf("find chatbot: %w", err)
+	}
+	return chatbotFromRow(c), nil
 }

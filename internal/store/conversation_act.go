@@ -55,6 +55,9 @@ func (d *DB) Act(ctx context.Context, id string, req baton.ActionRequest) (*bato
 		return nil, baton.Invalid("The reason is too long (%d characters at most).", MaxReasonLength)
 	}
 	err := d.Write(ctx, func(tx *Tx) error {
+		if err := tx.lockRouting(ctx, a.AccountID); err != nil {
+			return err
+		}
 		ct, err := d.lockConversation(ctx, tx, a.AccountID, id)
 		if err != nil {
 			return err
@@ -67,13 +70,21 @@ func (d *DB) Act(ctx context.Context, id string, req baton.ActionRequest) (*bato
 	return d.FindConversation(ctx, id)
 }
 
-// apply carries out one transition on the locked conversation.
+// apply carries out one transition on the locked conversation. The caller holds the
+// account's routing lock (taken before the conversation's).
 func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 	from := baton.Status(ct.c.Status)
+	if req.Action == baton.ActionTransfer && req.QueueID != "" {
+		if req.AgentID != "" {
+			return baton.Invalid("Transfer to an agent or to a queue, not both.")
+		}
+		req.Action = baton.ActionTransferQueue
+	}
 	t, err := baton.Transit(from, req.Action)
 	if err != nil {
 		return err
 	}
+	previous := deref(ct.c.AssigneeID)
 	now := ct.Now()
 	who := actorSender(a)
 	system := t.System
@@ -85,14 +96,21 @@ func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 		system = fmt.Sprintf(system, arg)
 	}
 
-	var transferNote string
-	if t.Has(baton.EffectReassign) {
-		if req.AgentID == "" && req.QueueID == "" {
-			return baton.Invalid("A transfer needs an agent_id or a queue_id.")
-		}
-		if req.QueueID != "" {
-			// Queues arrive with routing; until then no queue id can exist.
+	var transferNote, notifyID string
+	if req.Action == baton.ActionTransferQueue {
+		q, err := ct.GetQueue(ct.ctx, db.GetQueueParams{ID: req.QueueID, AccountID: ct.c.AccountID})
+		if isNoRows(err) {
 			return baton.NotFound("Queue")
+		} else if err != nil {
+			return err
+		}
+		ct.c.QueueID = &q.ID
+		system = fmt.Sprintf("%s transferred the conversation to the queue %s.", who.name, q.Name)
+		transferNote = req.Note
+	}
+	if t.Has(baton.EffectReassign) {
+		if req.AgentID == "" {
+			return baton.Invalid("A transfer needs an agent_id or a queue_id.")
 		}
 		target, err := ct.GetUser(ct.ctx, db.GetUserParams{ID: req.AgentID, AccountID: ct.c.AccountID})
 		if isNoRows(err) {
@@ -103,13 +121,25 @@ func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 		if ct.c.AssigneeID != nil && *ct.c.AssigneeID == target.ID {
 			return baton.Errorf(baton.ECONFLICT, "The conversation is already assigned to %s.", userFromRow(target).DisplayName())
 		}
+		if err := ct.checkAssignable(target, false); err != nil {
+			return err
+		}
 		ct.c.AssigneeID = &target.ID
 		system = fmt.Sprintf("%s transferred the conversation to %s.", who.name, userFromRow(target).DisplayName())
 		transferNote = req.Note
+		notifyID = target.ID
 	}
 	if t.Has(baton.EffectAssignActor) {
 		if a == nil || a.User == nil {
 			return baton.Errorf(baton.EFORBIDDEN, "Only a teammate can accept a conversation.")
+		}
+		me, err := ct.GetUser(ct.ctx, db.GetUserParams{ID: a.User.ID, AccountID: ct.c.AccountID})
+		if err != nil {
+			return err
+		}
+		// Taking a conversation by hand is allowed at any load; queue access still counts.
+		if err := ct.checkAssignable(me, true); err != nil {
+			return err
 		}
 		ct.c.AssigneeID = &a.User.ID
 	}
@@ -120,11 +150,24 @@ func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 	ct.c.Pending = false
 	switch t.To {
 	case baton.StatusWaiting, baton.StatusOffline:
+		if from == baton.StatusBot && ct.c.QueueID == nil {
+			bot, err := ct.GetChatbotByID(ct.ctx, ct.c.ChatbotID)
+			if err != nil {
+				return err
+			}
+			ct.c.QueueID = bot.DefaultQueueID
+		}
 		if from == baton.StatusBot {
 			ct.c.HandoffAt = &now
 			ct.c.Reason = req.Reason
 			if ct.c.Reason == "" && req.Action == baton.ActionJoin {
 				ct.c.Reason = fmt.Sprintf("%s joined from the console.", who.name)
+			}
+			ct.c.Brief = req.Brief
+			if ct.c.Brief == "" {
+				if err := ct.writeBrief(); err != nil {
+					return err
+				}
 			}
 		}
 	case baton.StatusHuman:
@@ -136,7 +179,9 @@ func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 		}
 	case baton.StatusResolved:
 		ct.c.ResolvedAt = &now
-		ct.c.ResolutionNote = req.Note
+		if req.Action == baton.ActionResolve {
+			ct.c.ResolutionNote = req.Note
+		}
 	case baton.StatusClosed:
 		ct.c.ClosedAt = &now
 	}
@@ -154,13 +199,14 @@ func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 			return err
 		}
 	}
-	if err := ct.updated(from != t.To); err != nil {
-		return err
-	}
 	if t.Has(baton.EffectHandoffStarted) {
+		// Before the status, so the visitor reads "connecting you…" then where it stands.
 		if err := ct.handoffStarted(); err != nil {
 			return err
 		}
+	}
+	if err := ct.updated(from != t.To); err != nil {
+		return err
 	}
 	if t.Has(baton.EffectHandoffEnded) {
 		if err := ct.emit(baton.EventHandoffEnded, map[string]any{"conversation_id": ct.c.ID}, baton.VisitorHandoffEnded, map[string]any{}); err != nil {
@@ -172,7 +218,29 @@ func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 			return err
 		}
 	}
-	return ct.save()
+	if notifyID != "" {
+		body := who.name + " transferred a conversation to you."
+		if transferNote != "" {
+			body += " Note: " + transferNote
+		}
+		if err := ct.notifyFrom(notifyID, "assigned", "", who.name, body); err != nil {
+			return err
+		}
+	}
+	if t.Has(baton.EffectRoute) {
+		// Offer it at once to the best agent of its queue (Q1).
+		if _, err := ct.offer(previous); err != nil {
+			return err
+		}
+	}
+	if err := ct.save(); err != nil {
+		return err
+	}
+	// A seat freed: the longest-waiting conversations get it.
+	if previous != "" && (deref(ct.c.AssigneeID) != previous || (t.To != baton.StatusWaiting && t.To != baton.StatusHuman)) {
+		return ct.d.routeWaiting(ct.ctx, ct.Tx, ct.c.AccountID)
+	}
+	return nil
 }
 
 // handoffStarted emits the account-wide handoff alert (R4) and the visitor's
@@ -216,7 +284,21 @@ func (d *DB) Reply(ctx context.Context, id string, content string, private bool)
 		}
 		who := actorSender(a)
 		if private {
-			m, err = ct.addMessage(baton.KindNote, who, content, "")
+			if m, err = ct.addMessage(baton.KindNote, who, content, ""); err != nil {
+				return err
+			}
+			mentioned, err := ct.mentions(content)
+			if err != nil {
+				return err
+			}
+			for _, u := range mentioned {
+				if u.ID == who.id {
+					continue
+				}
+				if err := ct.notifyFrom(u.ID, "mention", m.ID, who.name, content); err != nil {
+					return err
+				}
+			}
 		} else {
 			if baton.Status(ct.c.Status) != baton.StatusHuman {
 				return ErrNotHandedOff
@@ -251,4 +333,23 @@ func (d *DB) Reply(ctx context.Context, id string, content string, private bool)
 		return nil, err
 	}
 	return m, nil
+}
+
+// writeBrief fills the handoff brief from the visitor's recent messages (B3).
+func (ct *convTx) writeBrief() error {
+	if ct.d.Brief == nil {
+		return nil
+	}
+	msgs, err := ct.ListMessages(ct.ctx, db.ListMessagesParams{ConversationID: ct.c.ID, Seq: ct.c.LastSeq + 1, Limit: 60})
+	if err != nil {
+		return fmt.Errorf("brief: %w", err)
+	}
+	var texts []string
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Kind == string(baton.KindVisitor) {
+			texts = append(texts, msgs[i].Content)
+		}
+	}
+	ct.c.Brief = truncate(ct.d.Brief(texts), 500)
+	return nil
 }

@@ -194,12 +194,19 @@ func (d *DB) ListConversations(ctx context.Context, f baton.ConversationFilter) 
 		where = append(where, "c.last_activity_at < "+args.add(*f.To))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		if n, err := strconv.ParseInt(strings.TrimPrefix(q, "#"), 10, 64); err == nil && n > 0 {
+		n, err := strconv.ParseInt(strings.TrimPrefix(q, "#"), 10, 64)
+		isNumber := err == nil && n > 0
+		if isNumber && strings.HasPrefix(q, "#") {
 			where = append(where, "c.number = "+args.add(n))
 		} else {
 			p := args.add(likePattern(q))
-			where = append(where, "(lower(ct.name) LIKE "+p+` ESCAPE '\' OR lower(ct.email) LIKE `+p+` ESCAPE '\' OR ct.phone LIKE `+p+
-				` ESCAPE '\' OR lower(c.subject) LIKE `+p+` ESCAPE '\' OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND lower(m.content) LIKE `+p+` ESCAPE '\'))`)
+			text := "lower(ct.name) LIKE " + p + ` ESCAPE '\' OR lower(ct.email) LIKE ` + p + ` ESCAPE '\' OR ct.phone LIKE ` + p +
+				` ESCAPE '\' OR lower(c.subject) LIKE ` + p + ` ESCAPE '\' OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND lower(m.content) LIKE ` + p + ` ESCAPE '\')`
+			if isNumber {
+				// Bare digits are a conversation number or part of a phone number (A3).
+				text = "c.number = " + args.add(n) + " OR " + text
+			}
+			where = append(where, "("+text+")")
 		}
 	}
 	if f.Cursor != "" {

@@ -12,10 +12,16 @@ import (
 const PresenceGrace = 90 * time.Second
 
 // AgentConnected records that an agent opened a console: an offline agent becomes online
-// (an agent who chose busy or away stays so).
-func (d *DB) AgentConnected(ctx context.Context, userID string) error {
+// (an agent who chose busy or away stays so) and may be offered waiting conversations.
+func (d *DB) AgentConnected(ctx context.Context, accountID, userID string) error {
 	return d.Write(ctx, func(tx *Tx) error {
-		return tx.MarkAgentOnline(ctx, db.MarkAgentOnlineParams{ID: userID, LastActiveAt: ptr(tx.Now())})
+		if err := tx.lockRouting(ctx, accountID); err != nil {
+			return err
+		}
+		if err := tx.MarkAgentOnline(ctx, db.MarkAgentOnlineParams{ID: userID, LastActiveAt: ptr(tx.Now())}); err != nil {
+			return err
+		}
+		return d.routeWaiting(ctx, tx, accountID)
 	})
 }
 

@@ -32,7 +32,12 @@ type sqlQuerier interface {
 
 type sqliteConn struct{ q sqlQuerier }
 
-var placeholder = regexp.MustCompile(`\$(\d+)`)
+var (
+	placeholder = regexp.MustCompile(`\$(\d+)`)
+	// castSuffix matches PostgreSQL casts (`$3::text`) that sqlc needs to type a
+	// parameter; SQLite is dynamically typed and does not know the syntax.
+	castSuffix = regexp.MustCompile(`::[a-z]+`)
+)
 
 var rewritten sync.Map // query text → SQLite query text
 
@@ -40,7 +45,7 @@ func sqliteQuery(q string) string {
 	if v, ok := rewritten.Load(q); ok {
 		return v.(string)
 	}
-	r := placeholder.ReplaceAllString(q, "?$1")
+	r := placeholder.ReplaceAllString(castSuffix.ReplaceAllString(q, ""), "?$1")
 	rewritten.Store(q, r)
 	return r
 }

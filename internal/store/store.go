@@ -16,11 +16,13 @@ import (
 	"time"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/secret"
 	"github.com/baton-chat/baton/internal/store/db"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -46,6 +48,32 @@ type DB struct {
 	NewID func() string
 	// Publisher receives events after each commit.
 	Publisher baton.Publisher
+	// Jobs enqueues background work in the same transaction (nil: no jobs).
+	Jobs JobQueue
+	// Secrets seals stored secrets (nil: stored as given — tests only).
+	Secrets *secret.Box
+	// Brief writes the handoff brief from the visitor's messages, oldest first (B3).
+	Brief func(visitorMessages []string) string
+}
+
+// JobQueue enqueues River jobs inside a store transaction.
+type JobQueue interface {
+	InsertTx(ctx context.Context, tx *Tx, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+func (d *DB) seal(s string) string {
+	if d.Secrets == nil {
+		return s
+	}
+	return d.Secrets.Seal(s)
+}
+
+// Unseal decrypts a sealed secret.
+func (d *DB) Unseal(sealed string) (string, error) {
+	if d.Secrets == nil {
+		return sealed, nil
+	}
+	return d.Secrets.Open(sealed)
 }
 
 // Config says which database to open.

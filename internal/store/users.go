@@ -205,6 +205,12 @@ func (d *DB) UpdateUser(ctx context.Context, accountID, id string, up baton.User
 	if err != nil {
 		return nil, err
 	}
+	if up.Availability != nil || up.Capacity != nil {
+		// A seat may have freed: an agent came online or raised their capacity.
+		if err := d.RouteWaiting(ctx, accountID); err != nil {
+			return nil, err
+		}
+	}
 	return userFromRow(out), nil
 }
 

@@ -60,7 +60,7 @@ func (d *DB) OpenSession(ctx context.Context, c baton.VisitorSessionCreate) (*ba
 	}
 	token := randomToken(VisitorTokenPrefix)
 	out := &baton.VisitorSession{SessionID: sessionID, Token: token}
-	err = d.Write(ctx, func(tx *Tx) error {
+	open := func(tx *Tx) error {
 		contact, err := tx.GetContactBySession(ctx, db.GetContactBySessionParams{ChatbotID: bot.ID, SessionID: sessionID})
 		if isNoRows(err) {
 			contact = db.Contact{ID: d.NewID(), AccountID: bot.AccountID, ChatbotID: bot.ID, SessionID: sessionID,
@@ -100,7 +100,13 @@ func (d *DB) OpenSession(ctx context.Context, c baton.VisitorSessionCreate) (*ba
 			out.ConversationID = conv.ID
 		}
 		return tx.CreateVisitorToken(ctx, db.CreateVisitorTokenParams{TokenHash: hashToken(token), ContactID: contact.ID, CreatedAt: tx.Now()})
-	})
+	}
+	err = d.Write(ctx, open)
+	if isUnique(err) {
+		// A concurrent session of the same user (another tab) created the contact first:
+		// run again to resume it.
+		err = d.Write(ctx, open)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +166,21 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 				return err
 			}
 			if t.Has(baton.EffectNewConversation) {
+				// While this transaction waited for the lock, a concurrent message of the same
+				// visitor may have started the linked conversation already (H7): on
+				// PostgreSQL, re-read the latest now that the lock is held and write there.
+				if cur, err := tx.LatestConversationForContact(ctx, v.ContactID); err != nil {
+					return err
+				} else if cur.ID != ct.c.ID {
+					if ct, err = d.lockConversation(ctx, tx, v.AccountID, cur.ID); err != nil {
+						return err
+					}
+					if t, err = baton.Transit(baton.Status(ct.c.Status), baton.ActionVisitorMessage); err != nil {
+						return err
+					}
+				}
+			}
+			if t.Has(baton.EffectNewConversation) {
 				prev := ct.c.ID
 				if ct, err = d.createConversation(ctx, tx, v.AccountID, v.ChatbotID, v.ContactID, ct.c.Channel, ct.c.Subject, &prev); err != nil {
 					return err
@@ -167,6 +188,9 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 			}
 		}
 		if m, err = ct.addMessage(baton.KindVisitor, sender{name: "Visitor"}, content, ""); err != nil {
+			return err
+		}
+		if err := ct.enqueueBotReply(m); err != nil {
 			return err
 		}
 		return ct.save()

@@ -26,7 +26,7 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) er
 }
 
 const getAccount = `-- name: GetAccount :one
-SELECT id, name, next_number, created_at FROM accounts WHERE id = $1
+SELECT id, name, next_number, created_at, next_ticket_number FROM accounts WHERE id = $1
 `
 
 func (q *Queries) GetAccount(ctx context.Context, id string) (Account, error) {
@@ -37,12 +37,13 @@ func (q *Queries) GetAccount(ctx context.Context, id string) (Account, error) {
 		&i.Name,
 		&i.NextNumber,
 		&i.CreatedAt,
+		&i.NextTicketNumber,
 	)
 	return i, err
 }
 
 const listAccounts = `-- name: ListAccounts :many
-SELECT id, name, next_number, created_at FROM accounts ORDER BY created_at
+SELECT id, name, next_number, created_at, next_ticket_number FROM accounts ORDER BY created_at
 `
 
 func (q *Queries) ListAccounts(ctx context.Context) ([]Account, error) {
@@ -59,6 +60,7 @@ func (q *Queries) ListAccounts(ctx context.Context) ([]Account, error) {
 			&i.Name,
 			&i.NextNumber,
 			&i.CreatedAt,
+			&i.NextTicketNumber,
 		); err != nil {
 			return nil, err
 		}

@@ -39,7 +39,7 @@ func (q *Queries) CreateChatbot(ctx context.Context, arg CreateChatbotParams) er
 }
 
 const getChatbot = `-- name: GetChatbot :one
-SELECT id, account_id, slug, name, greeting, handover_webhook_url, message_webhook_url, identity_secret, identity_verification, settings, created_at FROM chatbots WHERE account_id = $1 AND (id = $2 OR slug = $2)
+SELECT id, account_id, slug, name, greeting, handover_webhook_url, message_webhook_url, identity_secret, identity_verification, settings, created_at, default_queue_id FROM chatbots WHERE account_id = $1 AND (id = $2 OR slug = $2)
 `
 
 type GetChatbotParams struct {
@@ -62,12 +62,13 @@ func (q *Queries) GetChatbot(ctx context.Context, arg GetChatbotParams) (Chatbot
 		&i.IdentityVerification,
 		&i.Settings,
 		&i.CreatedAt,
+		&i.DefaultQueueID,
 	)
 	return i, err
 }
 
 const getChatbotByID = `-- name: GetChatbotByID :one
-SELECT id, account_id, slug, name, greeting, handover_webhook_url, message_webhook_url, identity_secret, identity_verification, settings, created_at FROM chatbots WHERE id = $1
+SELECT id, account_id, slug, name, greeting, handover_webhook_url, message_webhook_url, identity_secret, identity_verification, settings, created_at, default_queue_id FROM chatbots WHERE id = $1
 `
 
 func (q *Queries) GetChatbotByID(ctx context.Context, id string) (Chatbot, error) {
@@ -85,12 +86,13 @@ func (q *Queries) GetChatbotByID(ctx context.Context, id string) (Chatbot, error
 		&i.IdentityVerification,
 		&i.Settings,
 		&i.CreatedAt,
+		&i.DefaultQueueID,
 	)
 	return i, err
 }
 
 const getChatbotBySlug = `-- name: GetChatbotBySlug :one
-SELECT id, account_id, slug, name, greeting, handover_webhook_url, message_webhook_url, identity_secret, identity_verification, settings, created_at FROM chatbots WHERE slug = $1
+SELECT id, account_id, slug, name, greeting, handover_webhook_url, message_webhook_url, identity_secret, identity_verification, settings, created_at, default_queue_id FROM chatbots WHERE slug = $1
 `
 
 func (q *Queries) GetChatbotBySlug(ctx context.Context, slug string) (Chatbot, error) {
@@ -108,12 +110,13 @@ func (q *Queries) GetChatbotBySlug(ctx context.Context, slug string) (Chatbot, e
 		&i.IdentityVerification,
 		&i.Settings,
 		&i.CreatedAt,
+		&i.DefaultQueueID,
 	)
 	return i, err
 }
 
 const listChatbots = `-- name: ListChatbots :many
-SELECT id, account_id, slug, name, greeting, handover_webhook_url, message_webhook_url, identity_secret, identity_verification, settings, created_at FROM chatbots WHERE account_id = $1 ORDER BY created_at
+SELECT id, account_id, slug, name, greeting, handover_webhook_url, message_webhook_url, identity_secret, identity_verification, settings, created_at, default_queue_id FROM chatbots WHERE account_id = $1 ORDER BY created_at
 `
 
 func (q *Queries) ListChatbots(ctx context.Context, accountID string) ([]Chatbot, error) {
@@ -137,6 +140,7 @@ func (q *Queries) ListChatbots(ctx context.Context, accountID string) ([]Chatbot
 			&i.IdentityVerification,
 			&i.Settings,
 			&i.CreatedAt,
+			&i.DefaultQueueID,
 		); err != nil {
 			return nil, err
 		}

@@ -58,7 +58,7 @@ func (q *Queries) CreateVisitorToken(ctx context.Context, arg CreateVisitorToken
 }
 
 const getContact = `-- name: GetContact :one
-SELECT id, account_id, chatbot_id, session_id, name, email, phone, attributes, created_at FROM contacts WHERE id = $1 AND account_id = $2
+SELECT id, account_id, chatbot_id, session_id, name, email, phone, attributes, created_at, last_seen_at FROM contacts WHERE id = $1 AND account_id = $2
 `
 
 type GetContactParams struct {
@@ -79,12 +79,13 @@ func (q *Queries) GetContact(ctx context.Context, arg GetContactParams) (Contact
 		&i.Phone,
 		&i.Attributes,
 		&i.CreatedAt,
+		&i.LastSeenAt,
 	)
 	return i, err
 }
 
 const getContactBySession = `-- name: GetContactBySession :one
-SELECT id, account_id, chatbot_id, session_id, name, email, phone, attributes, created_at FROM contacts WHERE chatbot_id = $1 AND session_id = $2
+SELECT id, account_id, chatbot_id, session_id, name, email, phone, attributes, created_at, last_seen_at FROM contacts WHERE chatbot_id = $1 AND session_id = $2
 `
 
 type GetContactBySessionParams struct {
@@ -105,6 +106,7 @@ func (q *Queries) GetContactBySession(ctx context.Context, arg GetContactBySessi
 		&i.Phone,
 		&i.Attributes,
 		&i.CreatedAt,
+		&i.LastSeenAt,
 	)
 	return i, err
 }

@@ -9,10 +9,11 @@ import (
 )
 
 type Account struct {
-	ID         string
-	Name       string
-	NextNumber int64
-	CreatedAt  time.Time
+	ID               string
+	Name             string
+	NextNumber       int64
+	CreatedAt        time.Time
+	NextTicketNumber int64
 }
 
 type ApiToken struct {
@@ -27,6 +28,30 @@ type ApiToken struct {
 	RevokedAt  *time.Time
 }
 
+type Attachment struct {
+	ID             string
+	AccountID      string
+	ConversationID string
+	MessageID      *string
+	Name           string
+	ContentType    string
+	Size           int64
+	BlobKey        string
+	CreatedAt      time.Time
+}
+
+type CannedResponse struct {
+	ID        string
+	AccountID string
+	Shortcut  string
+	Title     string
+	Content   string
+	Category  string
+	CreatedBy *string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type Chatbot struct {
 	ID                   string
 	AccountID            string
@@ -39,6 +64,7 @@ type Chatbot struct {
 	IdentityVerification bool
 	Settings             string
 	CreatedAt            time.Time
+	DefaultQueueID       *string
 }
 
 type Contact struct {
@@ -51,6 +77,7 @@ type Contact struct {
 	Phone      string
 	Attributes string
 	CreatedAt  time.Time
+	LastSeenAt *time.Time
 }
 
 type Conversation struct {
@@ -110,6 +137,17 @@ type Event struct {
 	CreatedAt      time.Time
 }
 
+type KnowledgeEntry struct {
+	ID        string
+	AccountID string
+	ChatbotID string
+	Question  string
+	Answer    string
+	Keywords  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type Label struct {
 	ID        string
 	AccountID string
@@ -133,6 +171,32 @@ type Message struct {
 	CreatedAt      time.Time
 }
 
+type Notification struct {
+	ID             string
+	AccountID      string
+	UserID         string
+	Kind           string
+	ConversationID *string
+	MessageID      *string
+	ActorName      string
+	Body           string
+	CreatedAt      time.Time
+	ReadAt         *time.Time
+}
+
+type Queue struct {
+	ID                 string
+	AccountID          string
+	Name               string
+	RingTimeoutSeconds int64
+	CreatedAt          time.Time
+}
+
+type QueueMember struct {
+	QueueID string
+	UserID  string
+}
+
 type RateMark struct {
 	Key string
 	At  time.Time
@@ -151,20 +215,42 @@ type Tag struct {
 	Name      string
 }
 
+type Ticket struct {
+	ID          string
+	AccountID   string
+	Number      int64
+	Subject     string
+	Description string
+	Priority    string
+	Status      string
+	AssigneeID  *string
+	ContactID   *string
+	Source      string
+	CreatedBy   *string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type TicketConversation struct {
+	TicketID       string
+	ConversationID string
+}
+
 type User struct {
-	ID            string
-	AccountID     string
-	Email         string
-	PasswordHash  string
-	FirstName     string
-	LastName      string
-	Role          string
-	Availability  string
-	Capacity      int64
-	NotifyDesktop bool
-	NotifySound   bool
-	CreatedAt     time.Time
-	LastActiveAt  *time.Time
+	ID             string
+	AccountID      string
+	Email          string
+	PasswordHash   string
+	FirstName      string
+	LastName       string
+	Role           string
+	Availability   string
+	Capacity       int64
+	NotifyDesktop  bool
+	NotifySound    bool
+	CreatedAt      time.Time
+	LastActiveAt   *time.Time
+	LastAssignedAt *time.Time
 }
 
 type VisitorToken struct {

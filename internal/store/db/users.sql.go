@@ -191,7 +191,7 @@ func (q *Queries) GetSession(ctx context.Context, tokenHash string) (Session, er
 }
 
 const getUser = `-- name: GetUser :one
-SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at FROM users WHERE id = $1 AND account_id = $2
+SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at FROM users WHERE id = $1 AND account_id = $2
 `
 
 type GetUserParams struct {
@@ -216,12 +216,13 @@ func (q *Queries) GetUser(ctx context.Context, arg GetUserParams) (User, error) 
 		&i.NotifySound,
 		&i.CreatedAt,
 		&i.LastActiveAt,
+		&i.LastAssignedAt,
 	)
 	return i, err
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at FROM users WHERE email = $1
+SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at FROM users WHERE email = $1
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
@@ -241,12 +242,13 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.NotifySound,
 		&i.CreatedAt,
 		&i.LastActiveAt,
+		&i.LastAssignedAt,
 	)
 	return i, err
 }
 
 const getUserByID = `-- name: GetUserByID :one
-SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at FROM users WHERE id = $1
+SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at FROM users WHERE id = $1
 `
 
 func (q *Queries) GetUserByID(ctx context.Context, id string) (User, error) {
@@ -266,6 +268,7 @@ func (q *Queries) GetUserByID(ctx context.Context, id string) (User, error) {
 		&i.NotifySound,
 		&i.CreatedAt,
 		&i.LastActiveAt,
+		&i.LastAssignedAt,
 	)
 	return i, err
 }
@@ -305,7 +308,7 @@ func (q *Queries) ListAPITokens(ctx context.Context, accountID string) ([]ApiTok
 }
 
 const listUsers = `-- name: ListUsers :many
-SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at FROM users WHERE account_id = $1 ORDER BY first_name, email
+SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at FROM users WHERE account_id = $1 ORDER BY first_name, email
 `
 
 func (q *Queries) ListUsers(ctx context.Context, accountID string) ([]User, error) {
@@ -331,6 +334,7 @@ func (q *Queries) ListUsers(ctx context.Context, accountID string) ([]User, erro
 			&i.NotifySound,
 			&i.CreatedAt,
 			&i.LastActiveAt,
+			&i.LastAssignedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,317 @@
+// Command baton-load is Baton's load generator: it opens N visitor sockets and M agent
+// sockets against a running server, drives visitor messages at a fixed rate, and reports
+// the durable acknowledgement latency (POST → 201), the visitor → agent delivery latency
+// (POST sent → message_created on an agent socket), the throughput, and the server's
+// memory per idle socket (from its /metrics).
+//
+//	baton-load -url http://127.0.0.1:8080 -email admin@baton.local -password … \
+//	    -visitors 1000 -agents 5 -rate 500 -duration 30s
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+type config struct {
+	url, chatbot, email, password string
+	visitors, agents              int
+	rate                          float64
+	duration, settle              time.Duration
+	connectConcurrency            int
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.url, "url", "http://127.0.0.1:8080", "server base URL")
+	flag.StringVar(&c.chatbot, "chatbot", "demo", "chatbot slug for the visitors")
+	flag.StringVar(&c.email, "email", "admin@baton.local", "agent email (for the agent sockets)")
+	flag.StringVar(&c.password, "password", os.Getenv("BATON_ADMIN_PASSWORD"), "agent password")
+	flag.IntVar(&c.visitors, "visitors", 100, "visitor sockets to open")
+	flag.IntVar(&c.agents, "agents", 2, "agent sockets to open")
+	flag.Float64Var(&c.rate, "rate", 100, "visitor messages per second (0: only open sockets and measure memory)")
+	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long to send")
+	flag.DurationVar(&c.settle, "settle", 3*time.Second, "wait after opening sockets before measuring memory")
+	flag.IntVar(&c.connectConcurrency, "connect-concurrency", 64, "parallel session creations and dials")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, c); err != nil {
+		fmt.Fprintln(os.Stderr, "baton-load:", err)
+		os.Exit(1)
+	}
+}
+
+var httpc = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 0}}
+
+func post(ctx context.Context, url, token string, body any, out any) (int, error) {
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		json.Unmarshal(data, out)
+	}
+	if resp.StatusCode >= 300 {
+		return resp.StatusCode, fmt.Errorf("POST %s: %d %s", url, resp.StatusCode, data)
+	}
+	return resp.StatusCode, nil
+}
+
+// rss reads the server's resident memory from its Prometheus endpoint.
+func rss(ctx context.Context, base string) (float64, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "process_resident_memory_bytes ") {
+			return strconv.ParseFloat(strings.Fields(line)[1], 64)
+		}
+	}
+	return 0, errors.New("no process_resident_memory_bytes in /metrics")
+}
+
+type visitor struct {
+	token string
+	conn  *websocket.Conn
+}
+
+func wsURL(base, path string) string { return "ws" + strings.TrimPrefix(base, "http") + path }
+
+// parallel runs fn(i) for i in [0, n) with limited concurrency; it returns the first error.
+func parallel(n, conc int, fn func(i int) error) error {
+	var (
+		wg    sync.WaitGroup
+		first atomic.Value
+		next  atomic.Int64
+	)
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || first.Load() != nil {
+					return
+				}
+				if err := fn(i); err != nil {
+					first.CompareAndSwap(nil, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := first.Load().(error); err != nil {
+		return err
+	}
+	return nil
+}
+
+func run(ctx context.Context, c config) error {
+	base := strings.TrimRight(c.url, "/")
+	before, err := rss(ctx, base)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("server RSS before: %.1f MB\n", before/1e6)
+
+	var login struct{ Token string }
+	if _, err := post(ctx, base+"/api/v1/session", "", map[string]string{"email": c.email, "password": c.password}, &login); err != nil {
+		return fmt.Errorf("agent login: %w", err)
+	}
+
+	// Agent sockets: each records when it first sees a message it is waiting for.
+	var (
+		mu        sync.Mutex
+		sentAt    = map[string]time.Time{}
+		latencies []time.Duration
+		delivered atomic.Int64
+		readers   sync.WaitGroup
+	)
+	agentConns := make([]*websocket.Conn, c.agents)
+	for i := range agentConns {
+		conn, _, err := websocket.Dial(ctx, wsURL(base, "/api/v1/ws?token="+login.Token), nil)
+		if err != nil {
+			return fmt.Errorf("agent socket: %w", err)
+		}
+		conn.SetReadLimit(1 << 20)
+		agentConns[i] = conn
+		readers.Add(1)
+		go func(first bool) {
+			defer readers.Done()
+			for {
+				_, b, err := conn.Read(context.Background())
+				if err != nil {
+					return
+				}
+				if !bytes.Contains(b, []byte(`"message_created"`)) || !bytes.Contains(b, []byte("load-")) {
+					continue
+				}
+				var f struct {
+					Data struct {
+						Kind    string `json:"kind"`
+						Content string `json:"content"`
+					} `json:"data"`
+				}
+				if json.Unmarshal(b, &f) != nil || f.Data.Kind != "visitor" {
+					continue
+				}
+				now := time.Now()
+				mu.Lock()
+				if t, ok := sentAt[f.Data.Content]; ok {
+					latencies = append(latencies, now.Sub(t))
+				}
+				mu.Unlock()
+				delivered.Add(1)
+			}
+		}(i == 0)
+	}
+
+	// Visitor sessions and sockets.
+	vs := make([]visitor, c.visitors)
+	start := time.Now()
+	err = parallel(c.visitors, c.connectConcurrency, func(i int) error {
+		var s struct {
+			Token string `json:"token"`
+		}
+		if _, err := post(ctx, base+"/widget/v1/sessions", "", map[string]string{"chatbot": c.chatbot, "user_id": fmt.Sprintf("load-%d-%d", start.UnixNano(), i)}, &s); err != nil {
+			return err
+		}
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		conn, _, err := websocket.Dial(dctx, wsURL(base, "/widget/v1/ws?token="+s.Token), nil)
+		if err != nil {
+			return fmt.Errorf("visitor socket %d: %w", i, err)
+		}
+		vs[i] = visitor{token: s.Token, conn: conn}
+		go func() {
+			for {
+				if _, _, err := conn.Read(context.Background()); err != nil {
+					return
+				}
+			}
+		}()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("opened %d visitor and %d agent sockets in %s\n", c.visitors, c.agents, time.Since(start).Round(time.Millisecond))
+	time.Sleep(c.settle)
+	after, err := rss(ctx, base)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("server RSS with sockets open: %.1f MB (+%.1f MB, %.1f KB per socket)\n", after/1e6, (after-before)/1e6,
+		(after-before)/1e3/float64(c.visitors+c.agents))
+
+	if c.rate > 0 {
+		interval := time.Duration(float64(time.Second) / c.rate)
+		var (
+			sent, acked, failed atomic.Int64
+			ackMu               sync.Mutex
+			acks                []time.Duration
+			wg                  sync.WaitGroup
+		)
+		sem := make(chan struct{}, 512)
+		t0 := time.Now()
+		tick := time.NewTicker(interval)
+		deadline := time.After(c.duration)
+	loop:
+		for n := 0; ; n++ {
+			select {
+			case <-ctx.Done():
+				break loop
+			case <-deadline:
+				break loop
+			case <-tick.C:
+			}
+			v := vs[rand.IntN(len(vs))]
+			content := fmt.Sprintf("load-%d-%d", t0.UnixNano(), n)
+			select {
+			case sem <- struct{}{}:
+			default:
+				failed.Add(1) // the server is not keeping up: more than 512 requests in flight
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				now := time.Now()
+				mu.Lock()
+				sentAt[content] = now
+				mu.Unlock()
+				sent.Add(1)
+				if _, err := post(ctx, base+"/widget/v1/messages", v.token, map[string]string{"content": content}, nil); err != nil {
+					failed.Add(1)
+					return
+				}
+				ackMu.Lock()
+				acks = append(acks, time.Since(now))
+				ackMu.Unlock()
+				acked.Add(1)
+			}()
+		}
+		tick.Stop()
+		wg.Wait()
+		elapsed := time.Since(t0)
+		time.Sleep(2 * time.Second) // let deliveries drain
+		mu.Lock()
+		lat := slices.Clone(latencies)
+		mu.Unlock()
+		fmt.Printf("sent %d messages in %s (%.0f/s target %.0f/s), acknowledged %d, failed or shed %d\n",
+			sent.Load(), elapsed.Round(time.Millisecond), float64(acked.Load())/elapsed.Seconds(), c.rate, acked.Load(), failed.Load())
+		fmt.Printf("ack latency (POST → 201, durable):      %s\n", summary(acks))
+		fmt.Printf("delivery latency (POST → agent socket): %s over %d deliveries (%d agent sockets)\n", summary(lat), len(lat), c.agents)
+		if want := acked.Load() * int64(c.agents); delivered.Load() < want {
+			fmt.Printf("WARNING: %d deliveries missing of %d\n", want-delivered.Load(), want)
+		}
+	}
+	for _, v := range vs {
+		v.conn.Close(websocket.StatusNormalClosure, "")
+	}
+	for _, a := range agentConns {
+		a.Close(websocket.StatusNormalClosure, "")
+	}
+	return nil
+}
+
+func summary(d []time.Duration) string {
+	if len(d) == 0 {
+		return "no samples"
+	}
+	slices.Sort(d)
+	q := func(p float64) time.Duration { return d[min(len(d)-1, int(p*float64(len(d))))] }
+	return fmt.Sprintf("p50 %s  p90 %s  p99 %s  max %s", q(.5).Round(10*time.Microsecond), q(.9).Round(10*time.Microsecond),
+		q(.99).Round(10*time.Microsecond), d[len(d)-1].Round(10*time.Microsecond))
+}
