@@ -101,22 +101,44 @@ type sender struct {
 	name string
 }
 
+// msgOpts are the optional parts of a new message.
+type msgOpts struct {
+	Attachments []baton.Attachment
+	// ExternalID is the provider's id of an inbound or outbound message (idempotency,
+	// delivery receipts).
+	ExternalID string
+}
+
 // addMessage inserts a message and its event, and updates the conversation's activity.
 func (ct *convTx) addMessage(kind baton.MessageKind, from sender, content string, delivery string) (*baton.Message, error) {
+	return ct.addMessageWith(kind, from, content, delivery, msgOpts{})
+}
+
+func (ct *convTx) addMessageWith(kind baton.MessageKind, from sender, content string, delivery string, opt msgOpts) (*baton.Message, error) {
 	now := ct.Now()
+	atts := opt.Attachments
+	if atts == nil {
+		atts = []baton.Attachment{}
+	}
 	m := &baton.Message{ID: ct.d.NewID(), ConversationID: ct.c.ID, Seq: ct.c.LastSeq + 1, Kind: kind, SenderID: from.id,
-		SenderName: from.name, Content: content, Attachments: []baton.Attachment{}, DeliveryStatus: delivery, CreatedAt: now}
-	var sid *string
+		SenderName: from.name, Content: content, Attachments: atts, DeliveryStatus: delivery, CreatedAt: now}
+	var sid, ext *string
 	if from.id != "" {
 		sid = &from.id
 	}
+	if opt.ExternalID != "" {
+		ext = &opt.ExternalID
+	}
 	err := ct.InsertMessage(ct.ctx, db.InsertMessageParams{ID: m.ID, AccountID: ct.c.AccountID, ConversationID: ct.c.ID,
-		Seq: m.Seq, Kind: string(kind), SenderID: sid, SenderName: from.name, Content: content, Attachments: "[]",
-		DeliveryStatus: delivery, CreatedAt: now})
+		Seq: m.Seq, Kind: string(kind), SenderID: sid, SenderName: from.name, Content: content, Attachments: string(mustJSON(atts)),
+		DeliveryStatus: delivery, ExternalID: ext, CreatedAt: now})
 	if err != nil {
 		return nil, fmt.Errorf("insert message: %w", err)
 	}
 	vpayload := map[string]any{"id": m.ID, "kind": kind, "content": content, "created_at": now}
+	if len(atts) > 0 {
+		vpayload["attachments"] = atts
+	}
 	var vtype string
 	switch kind {
 	case baton.KindVisitor:
@@ -133,6 +155,9 @@ func (ct *convTx) addMessage(kind baton.MessageKind, from sender, content string
 	}
 	if kind != baton.KindSystem {
 		ct.c.LastMessage = truncate(content, 200)
+		if content == "" && len(atts) > 0 {
+			ct.c.LastMessage = "📎 " + atts[0].Name
+		}
 	}
 	if kind != baton.KindNote && kind != baton.KindSystem {
 		ct.c.LastActivityAt = now

@@ -54,6 +54,28 @@ type DB struct {
 	Secrets *secret.Box
 	// Brief writes the handoff brief from the visitor's messages, oldest first (B3).
 	Brief func(visitorMessages []string) string
+
+	hooks []TxHook
+}
+
+// TxHook sees the events of a transaction just before it commits, and may write in it —
+// typically to enqueue the jobs the events cause (channel delivery, webhooks, analysis),
+// so that they commit or roll back with the change. An error rolls everything back.
+type TxHook func(ctx context.Context, tx *Tx, events []*baton.Event) error
+
+// AddTxHook registers a hook; call it while wiring, before serving.
+func (d *DB) AddTxHook(h TxHook) { d.hooks = append(d.hooks, h) }
+
+func (d *DB) runHooks(ctx context.Context, tx *Tx) error {
+	if len(tx.events) == 0 {
+		return nil
+	}
+	for _, h := range d.hooks {
+		if err := h(ctx, tx, tx.events); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // JobQueue enqueues River jobs inside a store transaction.
@@ -209,6 +231,9 @@ type Tx struct {
 	events []*baton.Event
 }
 
+// Conn is the transaction's connection, for queries of other packages' own tables.
+func (tx *Tx) Conn() db.DBTX { return tx.conn }
+
 // Now is the transaction's clock reading (one per transaction, so all rows agree).
 func (tx *Tx) Now() time.Time { return tx.now }
 
@@ -230,6 +255,9 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
+		if err := d.runHooks(ctx, tx); err != nil {
+			return err
+		}
 		if err := ptx.Commit(ctx); err != nil {
 			return fmt.Errorf("store: commit: %w", err)
 		}
@@ -242,6 +270,9 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		tx.SQL, tx.conn = stx, sqliteConn{stx}
 		tx.Queries = db.New(tx.conn)
 		if err := fn(tx); err != nil {
+			return err
+		}
+		if err := d.runHooks(ctx, tx); err != nil {
 			return err
 		}
 		if err := stx.Commit(); err != nil {
