@@ -20,6 +20,7 @@ import (
 	"github.com/baton-chat/baton/internal/realtime"
 	"github.com/baton-chat/baton/internal/secret"
 	"github.com/baton-chat/baton/internal/store"
+	"github.com/baton-chat/baton/web/console"
 	"github.com/baton-chat/baton/web/widget"
 	"github.com/riverqueue/river"
 )
@@ -109,6 +110,7 @@ func (m *Main) Start(ctx context.Context) error {
 	mux.Handle("/", api)
 	mux.Handle("GET /widget.js", widget.Handler())
 	mux.Handle("GET /demo", widget.Handler())
+	mux.Handle("/app/", console.Handler())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/app/", http.StatusFound)
 	})

@@ -1,0 +1,101 @@
+// The composer's rules (A5, A8) as pure functions, so the keyboard behaviour is tested
+// without a browser: which key does what, when Send is allowed, and the @ and / pickers.
+import type { Status } from './types';
+
+export type ComposerMode = 'reply' | 'note';
+
+export interface KeyLike {
+  key: string;
+  shiftKey: boolean;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  isComposing?: boolean;
+}
+
+export type KeyAction =
+  | 'send'
+  | 'toggle-note'
+  | 'open-canned'
+  | 'picker-next'
+  | 'picker-prev'
+  | 'picker-pick'
+  | 'picker-close'
+  | null;
+
+/** What a key pressed in the composer's textarea does. null: let the textarea have it. */
+export function keyAction(e: KeyLike, pickerOpen: boolean): KeyAction {
+  if (e.isComposing) return null;
+  const mod = e.ctrlKey || e.metaKey;
+  if (pickerOpen && !mod) {
+    if (e.key === 'ArrowDown') return 'picker-next';
+    if (e.key === 'ArrowUp') return 'picker-prev';
+    if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') return 'picker-pick';
+    if (e.key === 'Escape') return 'picker-close';
+  }
+  if (e.key === 'Enter') {
+    if (mod) return 'send'; // Ctrl+Enter
+    if (e.shiftKey || e.altKey) return null; // Shift+Enter: newline
+    return 'send';
+  }
+  if ((mod || e.altKey) && !e.shiftKey && (e.key === 'n' || e.key === 'N')) return 'toggle-note';
+  if (mod && e.key === '/') return 'open-canned';
+  return null;
+}
+
+/** Whether the agent may reply in this status (H4); notes are always allowed (H5). */
+export function canReply(status: Status | undefined): boolean {
+  return status === 'human';
+}
+
+export function canSend(s: { text: string; sending: boolean; mode: ComposerMode; status: Status | undefined }): boolean {
+  if (s.sending) return false;
+  if (s.text.trim() === '') return false;
+  return s.mode === 'note' || canReply(s.status);
+}
+
+export interface Trigger {
+  kind: 'mention' | 'canned';
+  /** Index of the @ or / character. */
+  start: number;
+  /** What was typed after it, up to the caret. */
+  query: string;
+}
+
+/**
+ * Finds an open picker trigger before the caret: `@name` (in notes only: mentions notify
+ * teammates, M7) after a space or at the start, and `/shortcut` at the start of a line.
+ */
+export function detectTrigger(text: string, caret: number, mode: ComposerMode): Trigger | null {
+  const before = text.slice(0, caret);
+  const m = /(^|\s)([@/])([^\s@/]{0,40})$/.exec(before);
+  if (!m) return null;
+  const sign = m[2]!;
+  const start = before.length - m[3]!.length - 1;
+  if (sign === '@') {
+    if (mode !== 'note') return null;
+    return { kind: 'mention', start, query: m[3]! };
+  }
+  const lineStart = start === 0 || before[start - 1] === '\n';
+  if (!lineStart) return null;
+  return { kind: 'canned', start, query: m[3]! };
+}
+
+/** Replaces the trigger text with the chosen insertion; returns the new text and caret. */
+export function applyPick(text: string, t: Trigger, caret: number, insert: string): { text: string; caret: number } {
+  const head = text.slice(0, t.start);
+  let tail = text.slice(caret);
+  let ins = insert;
+  if (t.kind === 'mention') {
+    ins = '@' + insert;
+    if (!tail.startsWith(' ')) ins += ' ';
+  }
+  if (t.kind === 'canned' && tail.startsWith(' ')) tail = tail.slice(1);
+  return { text: head + ins + tail, caret: head.length + ins.length };
+}
+
+/** Wraps the picker's highlighted index around the list. */
+export function cycle(index: number, delta: number, length: number): number {
+  if (length <= 0) return 0;
+  return (((index + delta) % length) + length) % length;
+}

@@ -1,0 +1,174 @@
+// JSON shapes of the agent API (see the Go root package: conversation.go, message.go,
+// user.go, chatbot.go) and of the agent socket (docs/protocol.md).
+
+export type Status = 'bot' | 'waiting' | 'human' | 'offline' | 'resolved' | 'closed' | 'abandoned';
+export type Priority = '' | 'low' | 'medium' | 'high' | 'urgent';
+export type Channel = 'web' | 'telegram' | 'whatsapp' | 'messenger' | 'email';
+export type Role = 'owner' | 'admin' | 'agent';
+export type Availability = 'online' | 'busy' | 'away' | 'offline';
+export type MessageKind = 'visitor' | 'bot' | 'agent' | 'system' | 'note';
+export type DeliveryStatus = '' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+export type Action = 'join' | 'accept' | 'release' | 'resolve' | 'close' | 'reopen' | 'transfer';
+export type Scope = 'read' | 'write' | 'handover';
+
+export interface UserRef {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface Contact {
+  id: string;
+  session_id: string;
+  name: string;
+  email: string;
+  phone: string;
+  attributes: Record<string, string> | null;
+}
+
+export interface ChatbotRef {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+export interface Conversation {
+  id: string;
+  account_id?: string;
+  number: number;
+  channel: string;
+  status: Status;
+  pending: boolean;
+  priority: Priority;
+  reason: string;
+  brief?: string;
+  subject?: string;
+  chatbot?: ChatbotRef;
+  contact?: Contact | null;
+  assignee?: UserRef | null;
+  /** Only in socket summaries; the REST shape carries `assignee`. */
+  assignee_id?: string;
+  queue_id?: string;
+  tags?: string[];
+  labels?: string[];
+  collaborators?: UserRef[];
+  previous_conversation_id?: string;
+  resolution_note?: string;
+  turns: number;
+  last_seq: number;
+  last_visitor_seq?: number;
+  last_message: string;
+  created_at?: string;
+  updated_at?: string;
+  last_activity_at: string;
+  handoff_at?: string | null;
+  resolved_at?: string | null;
+  closed_at?: string | null;
+}
+
+export interface ConversationPage {
+  conversations: Conversation[];
+  next_cursor: string;
+}
+
+export interface Attachment {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  url: string;
+}
+
+export interface Message {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  kind: MessageKind;
+  sender_id?: string;
+  sender_name: string;
+  content: string;
+  attachments: Attachment[] | null;
+  delivery_status?: DeliveryStatus;
+  delivery_error?: string;
+  created_at: string;
+}
+
+export interface MessagePage {
+  messages: Message[];
+  next_before: number;
+}
+
+export interface NotificationSettings {
+  desktop: boolean;
+  sound: boolean;
+}
+
+export interface User {
+  id: string;
+  account_id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  role: Role;
+  availability: Availability;
+  capacity: number;
+  notification_settings: NotificationSettings;
+  created_at: string;
+}
+
+export interface Session {
+  token: string;
+  user: User;
+  expires_at: string;
+}
+
+export interface Label {
+  id: string;
+  name: string;
+  color: string;
+}
+
+export interface Chatbot {
+  id: string;
+  account_id: string;
+  slug: string;
+  name: string;
+  greeting: string;
+  handover_webhook_url: string;
+  message_webhook_url: string;
+  identity_verification: boolean;
+  created_at: string;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  token?: string;
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface CannedResponse {
+  id: string;
+  shortcut: string;
+  content: string;
+  category?: string;
+}
+
+/** A frame from the agent socket. */
+export interface Frame<T = unknown> {
+  type: string;
+  seq?: number;
+  conversation_id?: string;
+  data?: T;
+}
+
+export interface HandoffData {
+  conversation_id: string;
+  chatbot_name: string;
+  visitor_name: string;
+  reason: string;
+}

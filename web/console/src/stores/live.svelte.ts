@@ -1,0 +1,99 @@
+// Wires the stores together for a signed-in session: loads the team and the list, starts
+// the socket, routes each frame to the stores it concerns, and tears it all down on
+// sign-out. This is the only place frames are dispatched.
+import { api } from '../lib/api';
+import { playChime } from '../lib/chime';
+import type { Conversation, Frame } from '../lib/types';
+import { canned } from './canned.svelte';
+import { clock } from './clock.svelte';
+import { conversations } from './conversations.svelte';
+import { NotificationCenter } from './notifications.svelte';
+import { router } from './router.svelte';
+import { session } from './session.svelte';
+import { socket } from './socket.svelte';
+import { team } from './team.svelte';
+import { thread } from './thread.svelte';
+import { toasts } from './toasts.svelte';
+import { unread } from './unread.svelte';
+
+type NotificationCtor = NonNullable<ReturnType<ConstructorParameters<typeof NotificationCenter>[0]['notificationApi']>>;
+
+export const notifications = new NotificationCenter({
+  settings: () => session.user?.notification_settings ?? null,
+  notificationApi: () => (typeof Notification === 'undefined' ? null : (Notification as unknown as NotificationCtor)),
+  playChime,
+  focusWindow: () => window.focus(),
+  open: (id) => router.openConversation(id),
+  toast: (text, detail, action) => toasts.info(text, { detail, action }),
+  now: Date.now,
+  meId: () => session.user?.id ?? '',
+});
+
+conversations.configure({
+  meId: () => session.user?.id ?? '',
+  userRef: (id) => team.ref(id),
+});
+thread.configure({ userRef: (id) => team.ref(id) });
+
+function onFrame(f: Frame): void {
+  const before = f.type === 'conversation_created' ? conversations.find((f.data as { id?: string })?.id ?? '') : undefined;
+  conversations.applyFrame(f);
+  thread.applyFrame(f);
+  notifications.applyFrame(f);
+  if (f.type === 'conversation_created' && !before) {
+    const id = (f.data as { id?: string })?.id;
+    // The summary has no contact: fetch the full conversation to name the row.
+    if (id && conversations.find(id)) {
+      api.get<Conversation>(`/api/v1/conversations/${encodeURIComponent(id)}`).then((c) => conversations.update(c), () => {});
+    }
+  }
+}
+
+function onOpen(reconnected: boolean): void {
+  // The account feed is not replayed: re-read the list. The open thread resumes from the
+  // last seq it saw.
+  if (reconnected || conversations.status === 'ready') void conversations.refresh();
+  if (thread.id && thread.status === 'ready') {
+    socket.send({ type: 'subscribe', conversation_id: thread.id, since: thread.lastSeq });
+  }
+}
+
+let started = false;
+const offs: (() => void)[] = [];
+
+function online(): void {
+  socket.retryNow();
+}
+
+export function startLive(): void {
+  if (started) return;
+  started = true;
+  const me = session.user;
+  if (me) unread.load(me.id);
+  clock.start();
+  void team.loadUsers();
+  void team.loadLabels();
+  void conversations.load();
+  offs.push(socket.onFrame(onFrame), socket.onOpen(onOpen), socket.onUnauthorized(() => session.expire()));
+  socket.start();
+  addEventListener('online', online);
+}
+
+export function stopLive(): void {
+  if (!started) return;
+  started = false;
+  socket.stop();
+  for (const off of offs.splice(0)) off();
+  removeEventListener('online', online);
+  clock.stop();
+  conversations.reset();
+  thread.close();
+  team.reset();
+  notifications.clear();
+  canned.set([]);
+}
+
+/** Starts and stops the live parts with the session. */
+export function bindLiveToSession(): void {
+  session.onChange((u) => (u ? startLive() : stopLive()));
+}

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { parseRoute, routePath } from './router.svelte';
+
+describe('routes', () => {
+  it('parses the console paths', () => {
+    expect(parseRoute('/app/', '/app/')).toEqual({ name: 'inbox', conversationId: null });
+    expect(parseRoute('/app/conversations/0192-ab', '/app/')).toEqual({ name: 'inbox', conversationId: '0192-ab' });
+    expect(parseRoute('/app/settings/tokens', '/app/')).toEqual({ name: 'settings', tab: 'tokens' });
+    expect(parseRoute('/app/settings/nope', '/app/')).toEqual({ name: 'settings', tab: 'profile' });
+    expect(parseRoute('/app/unknown/place', '/app/')).toEqual({ name: 'inbox', conversationId: null });
+  });
+  it('round-trips', () => {
+    for (const p of ['/app/', '/app/conversations/a%2Fb', '/app/settings/team']) expect(routePath(parseRoute(p, '/app/'), '/app/')).toBe(p);
+  });
+});

@@ -1,0 +1,57 @@
+// Teammates and labels: read once after sign-in, refreshed on demand (transfer dialog,
+// settings). Used to name assignees and to fill the @ picker.
+import { api } from '../lib/api';
+import type { Label, User, UserRef } from '../lib/types';
+import { userName } from '../lib/format';
+
+export class TeamStore {
+  users = $state.raw<User[]>([]);
+  labels = $state.raw<Label[]>([]);
+  usersStatus = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
+  labelsStatus = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
+
+  async loadUsers(): Promise<void> {
+    this.usersStatus = 'loading';
+    try {
+      const r = await api.get<{ users: User[] }>('/api/v1/users');
+      this.users = r.users ?? [];
+      this.usersStatus = 'ready';
+    } catch {
+      this.usersStatus = 'error';
+    }
+  }
+
+  async loadLabels(): Promise<void> {
+    this.labelsStatus = 'loading';
+    try {
+      const r = await api.get<{ labels: Label[] }>('/api/v1/labels');
+      this.labels = r.labels ?? [];
+      this.labelsStatus = 'ready';
+    } catch {
+      this.labelsStatus = 'error';
+    }
+  }
+
+  user(id: string | undefined | null): User | undefined {
+    if (!id) return undefined;
+    return this.users.find((u) => u.id === id);
+  }
+
+  ref(id: string | undefined | null): UserRef | null {
+    const u = this.user(id);
+    return u ? { id: u.id, name: userName(u), email: u.email } : null;
+  }
+
+  labelColor(name: string): string {
+    return this.labels.find((l) => l.name === name)?.color ?? '#8a94a6';
+  }
+
+  reset(): void {
+    this.users = [];
+    this.labels = [];
+    this.usersStatus = 'idle';
+    this.labelsStatus = 'idle';
+  }
+}
+
+export const team = new TeamStore();
