@@ -10,10 +10,12 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"encoding/json"
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/blob"
 	botpkg "github.com/baton-chat/baton/internal/bot"
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/jobs"
@@ -25,14 +27,21 @@ import (
 	"github.com/riverqueue/river"
 )
 
+// wirers connect optional parts (channels, integrations) to the server: their routes on
+// api, their job workers on workers. Each part's wire_*.go file appends its function in
+// init, so adding a part does not touch Start.
+var wirers []func(m *Main, api *httpapi.Server, workers *river.Workers) error
+
 // Main is a running server: the program wired together.
 type Main struct {
 	Config *Config
 	DB     *store.DB
 	Logger *slog.Logger
-	Bus    realtime.Bus
-	Hub    *realtime.Hub
-	Jobs   *jobs.Queue
+	// Blobs keeps attachments (a directory under the data dir).
+	Blobs blob.Store
+	Bus   realtime.Bus
+	Hub   *realtime.Hub
+	Jobs  *jobs.Queue
 
 	stdout   io.Writer
 	ln       net.Listener
@@ -83,6 +92,7 @@ func (m *Main) Start(ctx context.Context) error {
 	}
 	d.Secrets = box
 	d.Brief = jobs.ExtractiveBrief
+	m.Blobs = blob.Dir{Root: filepath.Join(c.DataDir, "attachments")}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.BotReply{DB: d, Logger: m.Logger, Client: &http.Client{Timeout: 30 * time.Second},
 		Typing: func(ctx context.Context, accountID, convID, name string, typing bool) {
@@ -90,13 +100,7 @@ func (m *Main) Start(ctx context.Context) error {
 			m.Hub.PublishEphemeral(ctx, &realtime.Ephemeral{AccountID: accountID, ConversationID: convID,
 				Audience: "visitor", Type: "typing", Data: data})
 		}})
-	if m.Jobs, err = jobs.New(ctx, d, jobs.Config{Workers: workers, Logger: m.Logger.With("component", "river")}); err != nil {
-		return err
-	}
-	d.Jobs = m.Jobs
-	if err := m.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start jobs: %w", err)
-	}
+	river.AddWorker(workers, &jobs.RingTimeout{DB: d})
 	api := httpapi.NewServer(d, m.Logger)
 	api.Ready = m.Bus.Ping
 	api.OnPresence = m.Hub.SetPresence
@@ -106,6 +110,18 @@ func (m *Main) Start(ctx context.Context) error {
 			m.Logger.Warn("agent presence", "err", err)
 		}
 	}))
+	for _, wire := range wirers {
+		if err := wire(m, api, workers); err != nil {
+			return err
+		}
+	}
+	if m.Jobs, err = jobs.New(ctx, d, jobs.Config{Workers: workers, Logger: m.Logger.With("component", "river")}); err != nil {
+		return err
+	}
+	d.Jobs = m.Jobs
+	if err := m.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
 	mux.Handle("GET /widget.js", widget.Handler())
