@@ -201,7 +201,7 @@ func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 	}
 	if t.Has(baton.EffectHandoffStarted) {
 		// Before the status, so the visitor reads "connecting you…" then where it stands.
-		if err := ct.handoffStarted(); err != nil {
+		if err := ct.handoffStarted(who.id); err != nil {
 			return err
 		}
 	}
@@ -245,7 +245,7 @@ func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 
 // handoffStarted emits the account-wide handoff alert (R4) and the visitor's
 // handoff_started (R3) as one event.
-func (ct *convTx) handoffStarted() error {
+func (ct *convTx) handoffStarted(by string) error {
 	cb, err := ct.GetChatbotByID(ct.ctx, ct.c.ChatbotID)
 	if err != nil {
 		return fmt.Errorf("handoff chatbot: %w", err)
@@ -255,7 +255,7 @@ func (ct *convTx) handoffStarted() error {
 		return fmt.Errorf("handoff contact: %w", err)
 	}
 	return ct.emit(baton.EventHandoffStarted, map[string]any{"conversation_id": ct.c.ID, "chatbot_name": cb.Name,
-		"visitor_name": visitorName(contact), "reason": ct.c.Reason},
+		"visitor_name": visitorName(contact), "reason": ct.c.Reason, "by": by},
 		baton.VisitorHandoffStarted, map[string]any{"reason": ct.c.Reason})
 }
 
