@@ -40,7 +40,9 @@ var VisitorFrom = visitorFrom
 func Decode(w http.ResponseWriter, r *http.Request, v any) error { return decode(w, r, v) }
 
 // DecodeOptional is Decode for bodies that may be absent.
-func DecodeOptional(w http.ResponseWriter, r *http.Request, v any) error { return decodeOptional(w, r, v) }
+func DecodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeOptional(w, r, v)
+}
 
 // WriteJSON writes v with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) error { return writeJSON(w, status, v) }
