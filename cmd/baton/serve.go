@@ -103,6 +103,7 @@ func (m *Main) Start(ctx context.Context) error {
 	river.AddWorker(workers, &jobs.RingTimeout{DB: d})
 	api := httpapi.NewServer(d, m.Logger)
 	api.Ready = m.Bus.Ping
+	api.Blobs = m.Blobs
 	api.OnPresence = m.Hub.SetPresence
 	api.Handle("GET /widget/v1/ws", m.Hub.VisitorHandler(d))
 	api.Handle("GET /api/v1/ws", m.Hub.AgentHandler(api.AuthenticateSocket, d, func(ctx context.Context, a *baton.Actor) {

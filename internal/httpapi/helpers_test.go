@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/blob"
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
@@ -87,6 +88,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e := &env{DB: db, Clock: clk, logs: &logBuffer{}}
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.API = httpapi.NewServer(db, logger)
+	e.API.Blobs = blob.Dir{Root: t.TempDir()}
 	srv := httptest.NewServer(e.API)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {

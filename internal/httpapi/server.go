@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/blob"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -23,6 +24,8 @@ type Server struct {
 	Logger *slog.Logger
 	// Ready reports whether dependencies besides the database answer (the bus).
 	Ready func(ctx context.Context) error
+	// Blobs keeps attachment bytes (nil: attachments are off).
+	Blobs blob.Store
 	// OnPresence is told when an agent changes their availability (for live presence).
 	OnPresence func(ctx context.Context, accountID, userID string, a baton.Availability)
 
@@ -73,6 +76,8 @@ func (s *Server) routesTable() {
 	s.handle("POST /api/v1/conversations/{id}/actions/{action}", s.authWrite(s.act))
 	s.handle("PUT /api/v1/conversations/{id}/status", s.authWrite(s.putStatus))
 	s.handle("GET /api/v1/conversations/{id}/events", s.auth(s.listEvents))
+	s.handle("POST /api/v1/conversations/{id}/attachments", s.authWrite(s.postAttachment))
+	s.handle("GET /api/v1/attachments/{id}", s.auth(s.getAttachment))
 	s.handle("POST /api/v1/conversations/{id}/bot-reply", s.authWrite(s.botReply))
 
 	// Team, chatbots, labels, tokens.
@@ -123,6 +128,8 @@ func (s *Server) routesTable() {
 	s.handle("GET /widget/v1/config", s.widgetConfig)
 	s.handle("POST /widget/v1/sessions", s.openSession)
 	s.handle("POST /widget/v1/offline", s.visitor(s.offlineMessage))
+	s.handle("POST /widget/v1/attachments", s.visitor(s.postVisitorAttachment))
+	s.handle("GET /widget/v1/attachments/{id}", s.getVisitorAttachment)
 	s.handle("POST /widget/v1/messages", s.visitor(s.postVisitorMessage))
 	s.handle("GET /widget/v1/messages", s.visitor(s.visitorMessages))
 	s.mux.HandleFunc("OPTIONS /widget/v1/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })

@@ -17,7 +17,7 @@ import (
 // tenantIDs are the ids a route's path parameters take, in one account.
 type tenantIDs struct {
 	Conversation, User, Chatbot, ChatbotSlug, Token, VisitorSession, Knowledge, Ticket string
-	Label, Queue, Canned, Notification                                                 string
+	Label, Queue, Canned, Notification, Attachment                                     string
 }
 
 // pathValue gives a path parameter its value among ids, by its name and the segment
@@ -44,6 +44,8 @@ func (ids tenantIDs) pathValue(prev, name string) (string, bool) {
 			return ids.Canned, true
 		case "notifications":
 			return ids.Notification, true
+		case "attachments":
+			return ids.Attachment, true
 		}
 	case "chatbot", "botId", "bot":
 		return ids.Chatbot, true
@@ -147,6 +149,8 @@ func TestTenantIsolation(t *testing.T) {
 			Token: spare.ID, VisitorSession: av.SessionID, Knowledge: aKnowledge["id"].(string), Ticket: aTicket["id"].(string)}
 		// The notification is the owner's: a note of Ana's mentions them.
 		own.Label, own.Queue, own.Canned, own.Notification = e.workflowIDs(t, e.OwnerToken, agentTok, e.OwnerToken, av.ConversationID, "Acme", "@Owner")
+		other.Attachment = e.visitorFile(t, gv.Token)
+		own.Attachment = e.visitorFile(t, av.Token)
 
 		globexState := func() map[string]string {
 			get := func(u string) string {
@@ -180,6 +184,9 @@ func TestTenantIsolation(t *testing.T) {
 				token := e.OwnerToken
 				if strings.HasPrefix(path, "/webbot/") {
 					token = desk.Token
+				}
+				if strings.HasPrefix(path, "/widget/") {
+					token = av.Token // this account's visitor
 				}
 				body := isolationBodies[route]
 				if body == nil && method != "GET" && method != "DELETE" {

@@ -303,16 +303,7 @@ func (d *DB) Reply(ctx context.Context, id string, content string, private bool)
 			if baton.Status(ct.c.Status) != baton.StatusHuman {
 				return ErrNotHandedOff
 			}
-			key := "reply:" + who.id + ":" + ct.c.ID
-			last, err := tx.GetRateMark(ctx, key)
-			if err == nil && tx.Now().Sub(last) < ReplyInterval {
-				wait := ReplyInterval - tx.Now().Sub(last)
-				return &baton.Error{Code: baton.ERATELIMITED, RetryAfter: int((wait + time.Second - 1) / time.Second),
-					Message: "You are sending messages too fast: wait at least 3 seconds between messages."}
-			} else if err != nil && !isNoRows(err) {
-				return err
-			}
-			if err := tx.SetRateMark(ctx, db.SetRateMarkParams{Key: key, At: tx.Now()}); err != nil {
+			if err := ct.rateLimit(who.id); err != nil {
 				return err
 			}
 			delivery := baton.DeliverySent
@@ -352,4 +343,19 @@ func (ct *convTx) writeBrief() error {
 	}
 	ct.c.Brief = truncate(ct.d.Brief(texts), 500)
 	return nil
+}
+
+// rateLimit allows one agent reply per ReplyInterval per agent and conversation (M3). The
+// mark is stored, so it holds across nodes.
+func (ct *convTx) rateLimit(userID string) error {
+	key := "reply:" + userID + ":" + ct.c.ID
+	last, err := ct.GetRateMark(ct.ctx, key)
+	if err == nil && ct.Now().Sub(last) < ReplyInterval {
+		wait := ReplyInterval - ct.Now().Sub(last)
+		return &baton.Error{Code: baton.ERATELIMITED, RetryAfter: int((wait + time.Second - 1) / time.Second),
+			Message: "You are sending messages too fast: wait at least 3 seconds between messages."}
+	} else if err != nil && !isNoRows(err) {
+		return err
+	}
+	return ct.SetRateMark(ct.ctx, db.SetRateMarkParams{Key: key, At: ct.Now()})
 }

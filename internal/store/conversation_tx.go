@@ -137,7 +137,13 @@ func (ct *convTx) addMessageWith(kind baton.MessageKind, from sender, content st
 	}
 	vpayload := map[string]any{"id": m.ID, "kind": kind, "content": content, "created_at": now}
 	if len(atts) > 0 {
-		vpayload["attachments"] = atts
+		// Visitors fetch files through the widget API with their own token.
+		va := make([]baton.Attachment, len(atts))
+		for i, a := range atts {
+			a.URL = "/widget/v1/attachments/" + a.ID
+			va[i] = a
+		}
+		vpayload["attachments"] = va
 	}
 	var vtype string
 	switch kind {

@@ -149,43 +149,9 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 	}
 	var m *baton.Message
 	err = d.Write(ctx, func(tx *Tx) error {
-		latest, err := tx.LatestConversationForContact(ctx, v.ContactID)
-		var ct *convTx
-		if isNoRows(err) {
-			if ct, err = d.createConversation(ctx, tx, v.AccountID, v.ChatbotID, v.ContactID, channelOf(v.SessionID), "", nil); err != nil {
-				return err
-			}
-		} else if err != nil {
+		ct, err := d.visitorConversation(ctx, tx, v)
+		if err != nil {
 			return err
-		} else {
-			if ct, err = d.lockConversation(ctx, tx, v.AccountID, latest.ID); err != nil {
-				return err
-			}
-			t, err := baton.Transit(baton.Status(ct.c.Status), baton.ActionVisitorMessage)
-			if err != nil {
-				return err
-			}
-			if t.Has(baton.EffectNewConversation) {
-				// While this transaction waited for the lock, a concurrent message of the same
-				// visitor may have started the linked conversation already (H7): on
-				// PostgreSQL, re-read the latest now that the lock is held and write there.
-				if cur, err := tx.LatestConversationForContact(ctx, v.ContactID); err != nil {
-					return err
-				} else if cur.ID != ct.c.ID {
-					if ct, err = d.lockConversation(ctx, tx, v.AccountID, cur.ID); err != nil {
-						return err
-					}
-					if t, err = baton.Transit(baton.Status(ct.c.Status), baton.ActionVisitorMessage); err != nil {
-						return err
-					}
-				}
-			}
-			if t.Has(baton.EffectNewConversation) {
-				prev := ct.c.ID
-				if ct, err = d.createConversation(ctx, tx, v.AccountID, v.ChatbotID, v.ContactID, ct.c.Channel, ct.c.Subject, &prev); err != nil {
-					return err
-				}
-			}
 		}
 		if m, err = ct.addMessage(baton.KindVisitor, sender{name: "Visitor"}, content, ""); err != nil {
 			return err
@@ -199,6 +165,45 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 		return nil, err
 	}
 	return m, nil
+}
+
+// visitorConversation locks the conversation a visitor's new message belongs to: their
+// latest one, or a new one linked to it when that one ended (H7).
+func (d *DB) visitorConversation(ctx context.Context, tx *Tx, v *baton.Visitor) (*convTx, error) {
+	latest, err := tx.LatestConversationForContact(ctx, v.ContactID)
+	if isNoRows(err) {
+		return d.createConversation(ctx, tx, v.AccountID, v.ChatbotID, v.ContactID, channelOf(v.SessionID), "", nil)
+	} else if err != nil {
+		return nil, err
+	}
+	ct, err := d.lockConversation(ctx, tx, v.AccountID, latest.ID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := baton.Transit(baton.Status(ct.c.Status), baton.ActionVisitorMessage)
+	if err != nil {
+		return nil, err
+	}
+	if t.Has(baton.EffectNewConversation) {
+		// While this transaction waited for the lock, a concurrent message of the same
+		// visitor may have started the linked conversation already (H7): on PostgreSQL,
+		// re-read the latest now that the lock is held and write there.
+		if cur, err := tx.LatestConversationForContact(ctx, v.ContactID); err != nil {
+			return nil, err
+		} else if cur.ID != ct.c.ID {
+			if ct, err = d.lockConversation(ctx, tx, v.AccountID, cur.ID); err != nil {
+				return nil, err
+			}
+			if t, err = baton.Transit(baton.Status(ct.c.Status), baton.ActionVisitorMessage); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if t.Has(baton.EffectNewConversation) {
+		prev := ct.c.ID
+		return d.createConversation(ctx, tx, v.AccountID, v.ChatbotID, v.ContactID, ct.c.Channel, ct.c.Subject, &prev)
+	}
+	return ct, nil
 }
 
 func channelOf(sessionID string) string {

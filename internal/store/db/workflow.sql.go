@@ -528,6 +528,22 @@ func (q *Queries) MarkNotificationRead(ctx context.Context, arg MarkNotification
 	return result.RowsAffected(), nil
 }
 
+const messageKind = `-- name: MessageKind :one
+SELECT kind FROM messages WHERE id = $1 AND account_id = $2
+`
+
+type MessageKindParams struct {
+	ID        string
+	AccountID string
+}
+
+func (q *Queries) MessageKind(ctx context.Context, arg MessageKindParams) (string, error) {
+	row := q.db.QueryRow(ctx, messageKind, arg.ID, arg.AccountID)
+	var kind string
+	err := row.Scan(&kind)
+	return kind, err
+}
+
 const pickAgent = `-- name: PickAgent :one
 SELECT u.id FROM users u
 WHERE u.account_id = $1 AND u.availability = 'online' AND u.last_active_at >= $2
@@ -581,6 +597,20 @@ func (q *Queries) QueueMembers(ctx context.Context, queueID string) ([]string, e
 		return nil, err
 	}
 	return items, nil
+}
+
+const setAttachmentMessage = `-- name: SetAttachmentMessage :exec
+UPDATE attachments SET message_id = $2 WHERE id = $1
+`
+
+type SetAttachmentMessageParams struct {
+	ID        string
+	MessageID *string
+}
+
+func (q *Queries) SetAttachmentMessage(ctx context.Context, arg SetAttachmentMessageParams) error {
+	_, err := q.db.Exec(ctx, setAttachmentMessage, arg.ID, arg.MessageID)
+	return err
 }
 
 const setChatbotQueue = `-- name: SetChatbotQueue :exec

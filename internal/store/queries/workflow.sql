@@ -108,3 +108,9 @@ SELECT * FROM attachments WHERE id = $1 AND account_id = $2;
 
 -- name: TouchContactsSeen :exec
 UPDATE contacts SET last_seen_at = $2 WHERE id = $1;
+
+-- name: SetAttachmentMessage :exec
+UPDATE attachments SET message_id = $2 WHERE id = $1;
+
+-- name: MessageKind :one
+SELECT kind FROM messages WHERE id = $1 AND account_id = $2;
