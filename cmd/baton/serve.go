@@ -101,6 +101,8 @@ func (m *Main) Start(ctx context.Context) error {
 				Audience: "visitor", Type: "typing", Data: data})
 		}})
 	river.AddWorker(workers, &jobs.RingTimeout{DB: d})
+	river.AddWorker(workers, &jobs.AutoResolve{DB: d})
+	river.AddWorker(workers, &jobs.Abandon{DB: d})
 	api := httpapi.NewServer(d, m.Logger)
 	api.Ready = m.Bus.Ping
 	api.Blobs = m.Blobs

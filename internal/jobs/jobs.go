@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Queue is the job client for the store's database.
@@ -134,4 +135,24 @@ func (q *Queue) Stop(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// JobsOfKind lists the jobs of a kind still to run (scheduled, available, retryable or
+// running), oldest first — for operators and tests.
+func (q *Queue) JobsOfKind(ctx context.Context, kind string) ([]*rivertype.JobRow, error) {
+	params := river.NewJobListParams().Kinds(kind).States(rivertype.JobStateScheduled, rivertype.JobStateAvailable,
+		rivertype.JobStateRetryable, rivertype.JobStateRunning).First(1000)
+	var (
+		res *river.JobListResult
+		err error
+	)
+	if q.pg != nil {
+		res, err = q.pg.JobList(ctx, params)
+	} else {
+		res, err = q.sqlite.JobList(ctx, params)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return res.Jobs, nil
 }

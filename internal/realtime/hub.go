@@ -22,6 +22,8 @@ type Source interface {
 	TouchAgents(ctx context.Context, userIDs []string) error
 	// SweepAgents marks offline the agents whose last heartbeat is older than cutoff.
 	SweepAgents(ctx context.Context, cutoff time.Time) error
+	// TouchVisitors records that these contacts have a widget open (for the abandon timer).
+	TouchVisitors(ctx context.Context, contactIDs []string) error
 }
 
 var socketsOpen = promauto.NewGaugeVec(prometheus.GaugeOpts{
@@ -255,12 +257,24 @@ func (h *Hub) heartbeat() {
 		for id := range h.users {
 			ids = append(ids, id)
 		}
+		contacts := make([]string, 0, len(h.contacts))
+		for id := range h.contacts {
+			contacts = append(contacts, id)
+		}
 		h.mu.RUnlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if len(ids) > 0 {
 			if err := h.src.TouchAgents(ctx, ids); err != nil {
 				h.logger.Warn("presence heartbeat", "err", err)
 			}
+		}
+		for len(contacts) > 0 {
+			n := min(len(contacts), 500)
+			if err := h.src.TouchVisitors(ctx, contacts[:n]); err != nil {
+				h.logger.Warn("visitor heartbeat", "err", err)
+				break
+			}
+			contacts = contacts[n:]
 		}
 		if err := h.src.SweepAgents(ctx, time.Now().Add(-PresenceGrace)); err != nil {
 			h.logger.Warn("presence sweep", "err", err)

@@ -236,6 +236,11 @@ func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 	if err := ct.save(); err != nil {
 		return err
 	}
+	if from != t.To {
+		if err := ct.scheduleTimers(); err != nil {
+			return err
+		}
+	}
 	// A seat freed: the longest-waiting conversations get it.
 	if previous != "" && (deref(ct.c.AssigneeID) != previous || (t.To != baton.StatusWaiting && t.To != baton.StatusHuman)) {
 		return ct.d.routeWaiting(ct.ctx, ct.Tx, ct.c.AccountID)

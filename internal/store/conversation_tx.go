@@ -210,5 +210,8 @@ func (d *DB) createConversation(ctx context.Context, tx *Tx, accountID, chatbotI
 	if err := ct.emit(baton.EventConversationCreated, ct.summary(), "", nil); err != nil {
 		return nil, err
 	}
+	if err := ct.scheduleTimers(); err != nil {
+		return nil, err
+	}
 	return ct, nil
 }

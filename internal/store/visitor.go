@@ -147,14 +147,30 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 	if err != nil {
 		return nil, err
 	}
+	thanks := IsThanks(content)
 	var m *baton.Message
 	err = d.Write(ctx, func(tx *Tx) error {
+		if thanks {
+			// It may resolve the conversation and free a seat: routing lock first.
+			if err := tx.lockRouting(ctx, v.AccountID); err != nil {
+				return err
+			}
+		}
 		ct, err := d.visitorConversation(ctx, tx, v)
 		if err != nil {
 			return err
 		}
 		if m, err = ct.addMessage(baton.KindVisitor, sender{name: "Visitor"}, content, ""); err != nil {
 			return err
+		}
+		if s := baton.Status(ct.c.Status); thanks && (s == baton.StatusBot || s == baton.StatusHuman) {
+			t, err := ct.timers()
+			if err != nil {
+				return err
+			}
+			if t.ResolveOnThanks {
+				return ct.apply(nil, baton.ActionRequest{Action: baton.ActionAutoResolve, Reason: "the visitor said the question is settled."})
+			}
 		}
 		if err := ct.enqueueBotReply(m); err != nil {
 			return err
