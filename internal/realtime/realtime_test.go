@@ -376,3 +376,37 @@ func listBots(e *env) (string, error) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestAMentionReachesOnlyTheMentionedTeammate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db, realtime.NewLocalBus())
+		ctx := context.Background()
+		var me struct {
+			AccountID string `json:"account_id"`
+		}
+		e.do("GET", "/api/v1/me", e.token, nil, 200, &me)
+		bea, err := db.CreateUser(ctx, baton.UserCreate{AccountID: me.AccountID, Email: "bea-" + db.NewID()[24:] + "@example.com",
+			Password: "password123", FirstName: "Bea", Role: baton.RoleAgent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var login struct{ Token string }
+		e.do("POST", "/api/v1/session", "", map[string]string{"email": bea.Email, "password": "password123"}, 200, &login)
+		beaSock := e.dial("/api/v1/ws?token=" + login.Token)
+		anaSock := e.dial("/api/v1/ws?token=" + e.token)
+		beaSock.sync()
+		anaSock.sync()
+		slug, _ := listBots(e)
+		var sess baton.VisitorSession
+		e.do("POST", "/widget/v1/sessions", "", map[string]string{"chatbot": slug}, 201, &sess)
+		e.do("POST", "/api/v1/conversations/"+sess.ConversationID+"/messages", e.token,
+			map[string]any{"content": "@Bea please look", "private": true}, 201, nil)
+		f := beaSock.next("mention", "message_created", "conversation_created", "conversation_updated")
+		if f.Data["kind"] != "mention" || f.Data["conversation_id"] != sess.ConversationID || f.Data["actor_name"] != "Ana" {
+			t.Fatalf("mention frame = %+v", f)
+		}
+		// Ana (who wrote it) gets the note but no mention.
+		anaSock.next("message_created", "conversation_created", "conversation_updated")
+		anaSock.quiet(200 * time.Millisecond)
+	})
+}
