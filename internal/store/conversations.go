@@ -199,9 +199,7 @@ func (d *DB) ListConversations(ctx context.Context, f baton.ConversationFilter) 
 		if isNumber && strings.HasPrefix(q, "#") {
 			where = append(where, "c.number = "+args.add(n))
 		} else {
-			p := args.add(likePattern(q))
-			text := "lower(ct.name) LIKE " + p + ` ESCAPE '\' OR lower(ct.email) LIKE ` + p + ` ESCAPE '\' OR ct.phone LIKE ` + p +
-				` ESCAPE '\' OR lower(c.subject) LIKE ` + p + ` ESCAPE '\' OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND lower(m.content) LIKE ` + p + ` ESCAPE '\')`
+			text := d.searchClause(&args, a.AccountID, q)
 			if isNumber {
 				// Bare digits are a conversation number or part of a phone number (A3).
 				text = "c.number = " + args.add(n) + " OR " + text
