@@ -6,6 +6,9 @@
 //
 //	baton-load -url http://127.0.0.1:8080 -email admin@baton.local -password … \
 //	    -visitors 1000 -agents 5 -rate 500 -duration 30s
+//
+// With -mode list it measures the conversation list instead: page 1 and 2 of a mix of
+// filters and searches, as the signed-in user sees them (see docs/benchmarks.md).
 package main
 
 import (
@@ -36,6 +39,8 @@ type config struct {
 	rate                          float64
 	duration, settle              time.Duration
 	connectConcurrency            int
+	mode                          string
+	iterations                    int
 }
 
 func main() {
@@ -50,6 +55,8 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long to send")
 	flag.DurationVar(&c.settle, "settle", 3*time.Second, "wait after opening sockets before measuring memory")
 	flag.IntVar(&c.connectConcurrency, "connect-concurrency", 64, "parallel session creations and dials")
+	flag.StringVar(&c.mode, "mode", "sockets", "sockets (message load) or list (list/filter/search latency)")
+	flag.IntVar(&c.iterations, "iterations", 20, "list mode: runs of each query")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -138,6 +145,13 @@ func parallel(n, conc int, fn func(i int) error) error {
 
 func run(ctx context.Context, c config) error {
 	base := strings.TrimRight(c.url, "/")
+	if c.mode == "list" {
+		var login struct{ Token string }
+		if _, err := post(ctx, base+"/api/v1/session", "", map[string]string{"email": c.email, "password": c.password}, &login); err != nil {
+			return fmt.Errorf("login: %w", err)
+		}
+		return runList(ctx, base, login.Token, c.iterations)
+	}
 	before, err := rss(ctx, base)
 	if err != nil {
 		return err

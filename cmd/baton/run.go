@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/store"
@@ -19,6 +20,7 @@ Commands:
   serve         run the server (the default)
   migrate       bring the database schema up to date and exit
   user create   add a user: --email, --password, --role (owner|admin|agent), --first-name
+  demo          fill a new account with synthetic data: --conversations, --messages, --slug
 
 Run "baton <command> -h" for a command's flags.`
 
@@ -55,6 +57,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("usage: baton user create --email … --password … [--role agent] [--first-name …]")
 		}
 		return userCreate(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return demo(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -64,13 +68,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func userCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var email, password, role, first, last string
+	var email, password, role, first, last, account string
 	c, _, err := parseConfig("user create", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "email address (required)")
 		fs.StringVar(&password, "password", "", "password, at least 8 characters (required)")
 		fs.StringVar(&role, "role", "agent", "owner, admin or agent")
 		fs.StringVar(&first, "first-name", "", "first name")
 		fs.StringVar(&last, "last-name", "", "last name")
+		fs.StringVar(&account, "account", "", "account id (default: the first account)")
 	})
 	if err != nil {
 		return err
@@ -87,12 +92,24 @@ func userCreate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(accounts) == 0 {
 		return errors.New("no account yet: run baton serve once first")
 	}
-	u, err := d.CreateUser(ctx, baton.UserCreate{AccountID: accounts[0].ID, Email: email, Password: password,
+	target := accounts[0]
+	if account != "" {
+		target = nil
+		for _, a := range accounts {
+			if a.ID == account {
+				target = a
+			}
+		}
+		if target == nil {
+			return fmt.Errorf("no account %q", account)
+		}
+	}
+	u, err := d.CreateUser(ctx, baton.UserCreate{AccountID: target.ID, Email: email, Password: password,
 		Role: baton.Role(role), FirstName: first, LastName: last})
 	if err != nil {
 		return errors.New(baton.ErrorMessage(err))
 	}
-	fmt.Fprintf(stdout, "Created %s %s (%s) in account %s.\n", u.Role, u.Email, u.ID, accounts[0].Name)
+	fmt.Fprintf(stdout, "Created %s %s (%s) in account %s.\n", u.Role, u.Email, u.ID, target.Name)
 	return nil
 }
 
@@ -102,4 +119,43 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var convs, msgs int
+	var slug string
+	var seed uint64
+	c, _, err := parseConfig("demo", args, stderr, func(fs *flag.FlagSet) {
+		fs.IntVar(&convs, "conversations", 10000, "conversations to create")
+		fs.IntVar(&msgs, "messages", 100000, "messages to create, spread over the conversations")
+		fs.StringVar(&slug, "slug", "load", "slug of the new account's chatbot")
+		fs.Uint64Var(&seed, "seed", 1, "random seed (the same seed makes the same data)")
+	})
+	if err != nil {
+		return err
+	}
+	if convs <= 0 || convs > 100_000_000 || msgs < 0 || msgs > 1_000_000_000 {
+		return errors.New("--conversations must be 1 to 100000000 and --messages 0 to 1000000000")
+	}
+	d, err := store.Open(ctx, store.Config{URL: c.DatabaseURL, DataDir: c.DataDir})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	start := time.Now()
+	last := time.Now()
+	acc, err := d.Generate(ctx, store.GenerateOptions{Conversations: convs, Messages: msgs, Slug: slug, Seed: seed,
+		Progress: func(stage string, done, total int) {
+			if time.Since(last) > 2*time.Second || done == total {
+				last = time.Now()
+				fmt.Fprintf(stdout, "%s: %d / %d (%.0f/s overall)\n", stage, done, total, float64(done)/time.Since(start).Seconds())
+			}
+		}})
+	if err != nil {
+		return errors.New(baton.ErrorMessage(err) + ": " + err.Error())
+	}
+	fmt.Fprintf(stdout, "Created account %q (%s) with %d conversations and %d messages in %s.\n", acc.Name, acc.ID, convs, msgs,
+		time.Since(start).Round(time.Second))
+	fmt.Fprintln(stdout, "Add a user to it to browse it: baton user create --account "+acc.ID+" --email … --password …")
+	return nil
 }
