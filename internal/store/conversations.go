@@ -199,7 +199,11 @@ func (d *DB) ListConversations(ctx context.Context, f baton.ConversationFilter) 
 		if isNumber && strings.HasPrefix(q, "#") {
 			where = append(where, "c.number = "+args.add(n))
 		} else {
-			text := d.searchClause(&args, a.AccountID, q)
+			common, err := d.commonSearch(ctx, a.AccountID, q)
+			if err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			text := d.searchClause(&args, a.AccountID, q, common)
 			if isNumber {
 				// Bare digits are a conversation number or part of a phone number (A3).
 				text = "c.number = " + args.add(n) + " OR " + text

@@ -1,10 +1,16 @@
 package store
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"unicode/utf8"
 )
+
+// commonThreshold is the number of matching messages above which a search walks the list
+// in order and checks each conversation (it finds a page quickly among many matches),
+// rather than collecting every match first (quick when matches are few).
+var commonThreshold int64 = 2000
 
 // Search is the one place where the dialects differ on purpose (ARCHITECTURE): FTS5 on
 // SQLite (unicode61 words for messages, trigrams for contacts), a GIN expression index on
@@ -43,23 +49,50 @@ func tsWords(words []string) string {
 	return strings.Join(parts, " & ")
 }
 
+// commonSearch reports whether q's words match at least commonThreshold messages.
+func (d *DB) commonSearch(ctx context.Context, accountID, q string) (bool, error) {
+	words := searchWords(q)
+	if len(words) == 0 {
+		return false, nil
+	}
+	var n int64
+	var err error
+	if d.Dialect == Postgres {
+		err = d.raw().QueryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM messages WHERE account_id = $1 AND "+
+			"to_tsvector('simple', content) @@ to_tsquery('simple', $2) LIMIT $3) s", accountID, tsWords(words), commonThreshold).Scan(&n)
+	} else {
+		err = d.raw().QueryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH $1 LIMIT $2)",
+			fts5Words(words), commonThreshold).Scan(&n)
+	}
+	return n >= commonThreshold, err
+}
+
 // searchClause is the condition "conversation c matches q" on contact name, email and
-// phone, email subject and message text.
-func (d *DB) searchClause(args *sqlArgs, accountID, q string) string {
+// phone, email subject and message text. With common, message text is checked
+// conversation by conversation (see commonThreshold).
+func (d *DB) searchClause(args *sqlArgs, accountID, q string, common bool) string {
 	words := searchWords(q)
 	like := args.add(likePattern(q))
 	acc := args.add(accountID)
 	var sets []string
 	subject := "SELECT s.id FROM conversations s WHERE s.account_id = " + acc + " AND s.subject <> '' AND lower(s.subject) LIKE " + like + ` ESCAPE '\'`
+	var perRow string
 	if d.Dialect == Postgres {
-		if len(words) > 0 {
+		if len(words) > 0 && common {
+			perRow = "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND to_tsvector('simple', m.content) @@ to_tsquery('simple', " +
+				args.add(tsWords(words)) + "))"
+		} else if len(words) > 0 {
 			sets = append(sets, "SELECT m.conversation_id FROM messages m WHERE m.account_id = "+acc+
 				" AND to_tsvector('simple', m.content) @@ to_tsquery('simple', "+args.add(tsWords(words))+")")
 		}
 		sets = append(sets, "SELECT c2.id FROM conversations c2 JOIN contacts x ON x.id = c2.contact_id WHERE x.account_id = "+acc+
 			" AND (lower(x.name) LIKE "+like+` ESCAPE '\' OR lower(x.email) LIKE `+like+` ESCAPE '\' OR x.phone LIKE `+like+` ESCAPE '\')`)
 	} else {
-		if len(words) > 0 {
+		if len(words) > 0 && common {
+			// FTS5 seeks a rowid in the match's doclist: one cheap probe per message.
+			perRow = "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND EXISTS (SELECT 1 FROM messages_fts f " +
+				"WHERE f.rowid = m.rowid AND messages_fts MATCH " + args.add(fts5Words(words)) + "))"
+		} else if len(words) > 0 {
 			sets = append(sets, "SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH "+
 				args.add(fts5Words(words))+")")
 		}
@@ -74,5 +107,9 @@ func (d *DB) searchClause(args *sqlArgs, accountID, q string) string {
 		}
 	}
 	sets = append(sets, subject)
-	return "c.id IN (" + strings.Join(sets, " UNION ") + ")"
+	clause := "c.id IN (" + strings.Join(sets, " UNION ") + ")"
+	if perRow != "" {
+		clause = "(" + clause + " OR " + perRow + ")"
+	}
+	return clause
 }
