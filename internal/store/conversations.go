@@ -193,7 +193,7 @@ func (d *DB) ListConversations(ctx context.Context, f baton.ConversationFilter) 
 	if f.To != nil {
 		where = append(where, "c.last_activity_at < "+args.add(*f.To))
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
+	if q := strings.TrimSpace(cleanSearch(f.Query)); q != "" {
 		n, err := strconv.ParseInt(strings.TrimPrefix(q, "#"), 10, 64)
 		isNumber := err == nil && n > 0
 		if isNumber && strings.HasPrefix(q, "#") {

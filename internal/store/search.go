@@ -113,3 +113,14 @@ func (d *DB) searchClause(args *sqlArgs, accountID, q string, common bool) strin
 	}
 	return clause
 }
+
+// cleanSearch drops what no search can match: control characters (NUL among them, which
+// neither FTS5 nor PostgreSQL accepts in a query) and invalid UTF-8.
+func cleanSearch(q string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, q)
+}

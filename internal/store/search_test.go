@@ -35,3 +35,21 @@ func TestSearchStrategiesAgree(t *testing.T) {
 		}
 	})
 }
+
+// FuzzSearch: no search text, however odd, is a server error (FTS5 and tsquery syntax
+// must never leak through).
+func FuzzSearch(f *testing.F) {
+	for _, s := range []string{"refund", `"`, `"a" OR b*`, "NEAR(a b)", "a:*&|!()", "#12", "%_\\", "ünïcödé ßtraße", "\x00", "-", "AND", "*", "^a", "a'b", "((", `{a b}: c`} {
+		f.Add(s)
+	}
+	db := storetest.Open(f, storetest.Dialects()[len(storetest.Dialects())-1])
+	e := setup(&testing.T{}, db)
+	_, v := e.visitor(&testing.T{}, "")
+	e.say(&testing.T{}, v, "My parcel arrived damaged")
+	f.Fuzz(func(t *testing.T, q string) {
+		_, err := e.db.ListConversations(e.ctx, baton.ConversationFilter{Query: q})
+		if err != nil && baton.ErrorCode(err) == baton.EINTERNAL {
+			t.Fatalf("search %q: %v", q, err)
+		}
+	})
+}
