@@ -2,7 +2,7 @@
 GO ?= go
 WEB := web/widget web/console
 
-.PHONY: run build test test-go test-web test-browser web generate fmt vet clean
+.PHONY: run build test test-go test-web test-browser web generate fmt vet clean fuzz
 
 run: web
 	$(GO) run ./cmd/baton serve
@@ -45,6 +45,10 @@ test-browser: web
 			(cd $$d && npm run test:browser) || exit 1; \
 		fi; \
 	done
+
+# Fuzz every parser of outside input for a bounded time each (FUZZTIME=30s by default).
+fuzz:
+	./scripts/fuzz.sh
 
 generate:
 	cd internal/store && sqlc generate

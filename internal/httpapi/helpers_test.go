@@ -81,7 +81,7 @@ type env struct {
 }
 
 // newEnv builds an account "Acme" with chatbot "demo" and an owner on db, and serves it.
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	clk := newClock()
 	db.Now = clk.Now
@@ -108,7 +108,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 }
 
 // newUser creates a user of the account and signs them in; it returns the session token.
-func (e *env) newUser(t *testing.T, accountID, email string, role baton.Role) (*baton.User, string) {
+func (e *env) newUser(t testing.TB, accountID, email string, role baton.Role) (*baton.User, string) {
 	t.Helper()
 	ctx := context.Background()
 	u, err := e.DB.CreateUser(ctx, baton.UserCreate{AccountID: accountID, Email: email, Password: testPassword,
@@ -135,7 +135,7 @@ func asUser(u *baton.User) context.Context {
 }
 
 // newToken creates an integration token of u's account with the scopes.
-func (e *env) newToken(t *testing.T, u *baton.User, name string, scopes ...baton.Scope) *store.APIToken {
+func (e *env) newToken(t testing.TB, u *baton.User, name string, scopes ...baton.Scope) *store.APIToken {
 	t.Helper()
 	tok, err := e.DB.CreateToken(asUser(u), name, scopes)
 	if err != nil {
@@ -152,7 +152,7 @@ type visitor struct {
 }
 
 // openVisitor opens a widget session over HTTP on the chatbot slug and sends one message.
-func (e *env) openVisitor(t *testing.T, slug, name, firstMessage string) visitor {
+func (e *env) openVisitor(t testing.TB, slug, name, firstMessage string) visitor {
 	t.Helper()
 	var v visitor
 	r := e.do(t, req{Method: "POST", URL: "/widget/v1/sessions", Body: map[string]string{"chatbot": slug, "name": name}})
@@ -166,7 +166,7 @@ func (e *env) openVisitor(t *testing.T, slug, name, firstMessage string) visitor
 }
 
 // handOff takes a conversation to status human as the holder of token (join, accept).
-func (e *env) handOff(t *testing.T, token, convID string) {
+func (e *env) handOff(t testing.TB, token, convID string) {
 	t.Helper()
 	for _, a := range []string{"join", "accept"} {
 		e.do(t, req{Method: "POST", URL: "/api/v1/conversations/" + convID + "/actions/" + a, Token: token}).
@@ -203,12 +203,12 @@ var client = &http.Client{
 
 // do sends r and checks what every response must satisfy: never a 500, and every error in
 // the shape of API.md with a code that fits the status.
-func (e *env) do(t *testing.T, r req) resp {
+func (e *env) do(t testing.TB, r req) resp {
 	t.Helper()
 	return doRequest(t, e.URL, r)
 }
 
-func doRequest(t *testing.T, base string, r req) resp {
+func doRequest(t testing.TB, base string, r req) resp {
 	t.Helper()
 	var body io.Reader
 	isJSON := false
@@ -275,7 +275,7 @@ var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 
 // checkResponse fails the test on a 500, on any error that is not API.md's JSON shape, and
 // on any answer that docs/openapi.yaml does not describe.
-func checkResponse(t *testing.T, r resp) {
+func checkResponse(t testing.TB, r resp) {
 	t.Helper()
 	checkAgainstSpec(t, r)
 	if r.Status >= 500 {
@@ -328,7 +328,7 @@ func errorShape(b []byte) (code, message string, ok bool) {
 	return code, message, ok1 && ok2
 }
 
-func (r resp) wantStatus(t *testing.T, want int) resp {
+func (r resp) wantStatus(t testing.TB, want int) resp {
 	t.Helper()
 	if r.Status != want {
 		t.Fatalf("%s %s = %d %s, want %d", r.Method, r.URL, r.Status, r.Body, want)
@@ -338,7 +338,7 @@ func (r resp) wantStatus(t *testing.T, want int) resp {
 
 // wantError checks the status, the error code and, when message is not empty, the exact
 // message.
-func (r resp) wantError(t *testing.T, status int, code, message string) {
+func (r resp) wantError(t testing.TB, status int, code, message string) {
 	t.Helper()
 	gotCode, gotMsg, _ := errorShape(r.Body)
 	if r.Status != status || gotCode != code {
@@ -350,7 +350,7 @@ func (r resp) wantError(t *testing.T, status int, code, message string) {
 	}
 }
 
-func (r resp) decode(t *testing.T, v any) {
+func (r resp) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("%s %s: decode %s: %v", r.Method, r.URL, r.Body, err)
@@ -358,7 +358,7 @@ func (r resp) decode(t *testing.T, v any) {
 }
 
 // jsonMap decodes the body as a JSON object.
-func (r resp) jsonMap(t *testing.T) map[string]any {
+func (r resp) jsonMap(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	r.decode(t, &m)
@@ -386,7 +386,7 @@ type scenario struct {
 	ExpectedHeaders map[string]string
 }
 
-func (sc scenario) test(t *testing.T, e *env) resp {
+func (sc scenario) test(t testing.TB, e *env) resp {
 	t.Helper()
 	r := e.do(t, req{Method: sc.Method, URL: sc.URL, Body: sc.Body, Token: sc.Token, Cookie: sc.Cookie, Headers: sc.Headers})
 	if r.Status != sc.ExpectedStatus {
@@ -441,7 +441,7 @@ type snapshot struct {
 	Conversation, Messages, Events string
 }
 
-func (e *env) snapshot(t *testing.T, token, convID string) snapshot {
+func (e *env) snapshot(t testing.TB, token, convID string) snapshot {
 	t.Helper()
 	get := func(path string) string {
 		return string(e.do(t, req{Method: "GET", URL: path, Token: token}).wantStatus(t, http.StatusOK).Body)
@@ -450,7 +450,7 @@ func (e *env) snapshot(t *testing.T, token, convID string) snapshot {
 	return snapshot{Conversation: get(base), Messages: get(base + "/messages?limit=200"), Events: get(base + "/events")}
 }
 
-func (s snapshot) mustEqual(t *testing.T, after snapshot, what string) {
+func (s snapshot) mustEqual(t testing.TB, after snapshot, what string) {
 	t.Helper()
 	if s.Conversation != after.Conversation {
 		t.Errorf("%s changed the conversation:\nbefore %s\nafter  %s", what, s.Conversation, after.Conversation)

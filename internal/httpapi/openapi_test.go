@@ -342,7 +342,7 @@ func (s *openAPI) operation(method, escapedPath string) (string, map[string]any)
 // checkAgainstSpec checks a response against docs/openapi.yaml: its status is documented
 // for the operation and its JSON body fits the documented schema, with no undocumented
 // field. Responses of paths the document does not know (the /api/ catch-all) are skipped.
-func checkAgainstSpec(t *testing.T, r resp) {
+func checkAgainstSpec(t testing.TB, r resp) {
 	t.Helper()
 	doc, err := loadSpec()
 	if err != nil {

@@ -315,11 +315,14 @@ type inbound struct {
 
 // readLoop reads the client's frames until the socket fails; it must run for control
 // frames (pongs, close) to be processed.
+//
+// A bad frame kicks the socket and stops reading without cancelling ctx, so that the
+// writer sends the close frame with its code rather than dropping the connection.
 func (c *client) readLoop(ctx context.Context, cancel context.CancelFunc) {
-	defer cancel()
 	for {
 		typ, b, err := c.conn.Read(ctx)
 		if err != nil {
+			cancel()
 			return
 		}
 		var in inbound

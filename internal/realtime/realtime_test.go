@@ -31,7 +31,7 @@ func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return 
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	hub   *realtime.Hub
 	srv   *httptest.Server
@@ -39,7 +39,7 @@ type env struct {
 	clk   *clock
 }
 
-func setup(t *testing.T, db *store.DB, bus realtime.Bus) *env {
+func setup(t testing.TB, db *store.DB, bus realtime.Bus) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Now().UTC()}
@@ -106,7 +106,7 @@ type frame struct {
 }
 
 type sock struct {
-	t      *testing.T
+	t      testing.TB
 	conn   *websocket.Conn
 	frames chan []byte
 	err    chan error
