@@ -2,7 +2,7 @@
 GO ?= go
 WEB := web/widget web/console
 
-.PHONY: run build test test-go test-web test-browser web generate fmt vet clean fuzz
+.PHONY: run build test test-go test-web test-browser web generate fmt vet clean fuzz cluster
 
 run: web
 	$(GO) run ./cmd/baton serve
@@ -45,6 +45,10 @@ test-browser: web
 			(cd $$d && npm run test:browser) || exit 1; \
 		fi; \
 	done
+
+# Two nodes on PostgreSQL + NATS behind a round-robin proxy on 127.0.0.1:8080.
+cluster:
+	./scripts/cluster.sh
 
 # Fuzz every parser of outside input for a bounded time each (FUZZTIME=30s by default).
 fuzz:

@@ -92,7 +92,10 @@ func (m *Main) Start(ctx context.Context) error {
 	}
 	d.Secrets = box
 	d.Brief = jobs.ExtractiveBrief
-	m.Blobs = blob.Dir{Root: filepath.Join(c.DataDir, "attachments")}
+	if c.AttachmentsDir == "" {
+		c.AttachmentsDir = filepath.Join(c.DataDir, "attachments")
+	}
+	m.Blobs = blob.Dir{Root: c.AttachmentsDir}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.BotReply{DB: d, Logger: m.Logger, Client: &http.Client{Timeout: 30 * time.Second},
 		Typing: func(ctx context.Context, accountID, convID, name string, typing bool) {
