@@ -27,6 +27,7 @@ type Config struct {
 	TelegramAPIURL       string `env:"BATON_TELEGRAM_API_URL" envDefault:"https://api.telegram.org"`
 	GraphAPIURL          string `env:"BATON_GRAPH_API_URL" envDefault:"https://graph.facebook.com"`
 	PublicURL            string `env:"BATON_PUBLIC_URL"`
+	AttachmentsDir       string `env:"BATON_ATTACHMENTS_DIR"`
 	LogLevel             string `env:"BATON_LOG_LEVEL" envDefault:"info"`
 	NoDemo               bool   `env:"BATON_NO_DEMO"`
 }
