@@ -42,6 +42,8 @@ type DB struct {
 	writer *sql.DB // SQLite: the single writer connection
 	reader *sql.DB // SQLite: read-only pool
 
+	writerStmts, readerStmts *stmtCache
+
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 	// NewID returns a new public id; tests may replace it.
@@ -144,6 +146,7 @@ func Open(ctx context.Context, c Config) (*DB, error) {
 			return nil, err
 		}
 		d.reader.SetMaxOpenConns(4)
+		d.writerStmts, d.readerStmts = newStmtCache(d.writer), newStmtCache(d.reader)
 		d.Dialect = SQLite
 	}
 	if err := d.Ping(ctx); err != nil {
@@ -182,6 +185,10 @@ func (d *DB) Close() error {
 		d.pg.Close()
 	}
 	var err error
+	if d.readerStmts != nil {
+		d.readerStmts.close()
+		d.writerStmts.close()
+	}
 	if d.reader != nil {
 		err = errors.Join(err, d.reader.Close())
 	}
@@ -210,7 +217,7 @@ func (d *DB) read() *db.Queries {
 	if d.pg != nil {
 		return db.New(d.pg)
 	}
-	return db.New(sqliteConn{d.reader})
+	return db.New(sqliteConn{q: d.reader, cache: d.readerStmts})
 }
 
 // raw returns the DBTX for reads outside a transaction (hand-built queries).
@@ -218,7 +225,7 @@ func (d *DB) raw() db.DBTX {
 	if d.pg != nil {
 		return d.pg
 	}
-	return sqliteConn{d.reader}
+	return sqliteConn{q: d.reader, cache: d.readerStmts}
 }
 
 // Tx is one write transaction with the events it will publish after commit.
@@ -267,7 +274,7 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 			return fmt.Errorf("store: begin: %w", err)
 		}
 		defer stx.Rollback()
-		tx.SQL, tx.conn = stx, sqliteConn{stx}
+		tx.SQL, tx.conn = stx, sqliteConn{q: stx, tx: stx, cache: d.writerStmts}
 		tx.Queries = db.New(tx.conn)
 		if err := fn(tx); err != nil {
 			return err
@@ -278,6 +285,7 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		if err := stx.Commit(); err != nil {
 			return fmt.Errorf("store: commit: %w", err)
 		}
+		d.writerStmts.prepareWanted(context.WithoutCancel(ctx))
 	}
 	if len(tx.events) > 0 {
 		d.Publisher.Publish(context.WithoutCancel(ctx), tx.events)
