@@ -2,7 +2,7 @@
 GO ?= go
 WEB := web/widget web/console
 
-.PHONY: run build test test-go test-web test-browser web generate fmt vet clean fuzz cluster
+.PHONY: run build test test-go test-web test-browser web generate fmt vet clean fuzz cluster drill
 
 run: web
 	$(GO) run ./cmd/baton serve
@@ -45,6 +45,12 @@ test-browser: web
 			(cd $$d && npm run test:browser) || exit 1; \
 		fi; \
 	done
+
+# Failure drills against real server processes, each for DRILL_SECONDS (default 30):
+# kill -9 a node, restart the SQLite node, restart NATS, a stuck socket. They need
+# BATON_TEST_DATABASE_URL and BATON_TEST_NATS_URL for the PostgreSQL + NATS ones.
+drill:
+	DRILL_SECONDS=$${DRILL_SECONDS:-30} $(GO) test -count=1 -v -run 'Drill|Stuck' ./cmd/baton/ ./internal/realtime/
 
 # Two nodes on PostgreSQL + NATS behind a round-robin proxy on 127.0.0.1:8080.
 cluster:

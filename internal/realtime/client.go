@@ -82,6 +82,9 @@ type client struct {
 	send chan *Envelope
 	ctrl chan control
 	last map[string]int64
+	// first is, per conversation an agent's socket began mid-stream (no subscribe yet), the
+	// first seq it delivered: a later subscribe replays only what came before it.
+	first map[string]int64
 
 	kickOnce sync.Once
 	kicked   chan struct{}
@@ -92,7 +95,7 @@ type client struct {
 
 func newClient(h *Hub, conn *websocket.Conn) *client {
 	return &client{id: uuid.NewString(), hub: h, conn: conn, send: make(chan *Envelope, sendQueue),
-		ctrl: make(chan control, 8), last: map[string]int64{}, followed: map[string]bool{},
+		ctrl: make(chan control, 8), last: map[string]int64{}, first: map[string]int64{}, followed: map[string]bool{},
 		kicked: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -156,8 +159,7 @@ func (c *client) run(ctx context.Context, replayFrom int64) {
 			if ctl.pong {
 				err = c.write(ctx, []byte(`{"type":"pong","seq":0,"data":{}}`))
 			} else if s := ctl.subscribe; s != nil {
-				c.last[s.conv] = s.since
-				err = c.fill(ctx, s.conv, -1)
+				err = c.subscribe(ctx, s.conv, s.since)
 			}
 		case <-ping.C:
 			pctx, pcancel := context.WithTimeout(ctx, pingTimeout)
@@ -230,8 +232,10 @@ func (c *client) handle(ctx context.Context, env *Envelope) error {
 		// (the console read the list when it connected).
 		if len(c.last) >= maxTrackedConv {
 			clear(c.last)
+			clear(c.first)
 		}
 		last = seq - 1
+		c.first[e.ConversationID] = seq
 	}
 	if seq <= last {
 		return nil
@@ -255,6 +259,34 @@ func (c *client) handle(ctx context.Context, env *Envelope) error {
 	}
 	c.last[e.ConversationID] = seq
 	return nil
+}
+
+// subscribe replays a conversation's events after since that this socket has not
+// delivered yet, each once: all of them if the stream had not started here; if live events
+// came first (the subscribe raced them), only the ones before the first live one.
+func (c *client) subscribe(ctx context.Context, conv string, since int64) error {
+	last, known := c.last[conv]
+	if !known {
+		c.last[conv] = since
+		return c.fill(ctx, conv, -1)
+	}
+	first, began := c.first[conv]
+	delete(c.first, conv)
+	if !began {
+		if since < last {
+			// Asked again for what this socket sent: the client lost it; send it again.
+			c.last[conv] = since
+			return c.fill(ctx, conv, -1)
+		}
+		return nil
+	}
+	if since >= first-1 {
+		return nil
+	}
+	c.last[conv] = since
+	err := c.fill(ctx, conv, first-1)
+	c.last[conv] = last
+	return err
 }
 
 // fill writes the stored events of conv after c.last[conv], up to upTo (-1: all).

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -409,4 +411,61 @@ func TestAMentionReachesOnlyTheMentionedTeammate(t *testing.T) {
 		anaSock.next("message_created", "conversation_created", "conversation_updated")
 		anaSock.quiet(200 * time.Millisecond)
 	})
+}
+
+// TestAStuckSocketDoesNotStallOthers (drill): an agent socket that stops reading is cut
+// off by the server (its queue fills, or its writes time out), while another agent's
+// socket gets every event without waiting for it.
+func TestAStuckSocketDoesNotStallOthers(t *testing.T) {
+	e := setup(t, storetest.Open(t, store.SQLite), realtime.NewLocalBus())
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	// A tiny receive buffer, so that the stuck client's TCP window closes quickly.
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	hc := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+	stuck, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/api/v1/ws?token="+e.token, &websocket.DialOptions{HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.CloseNow()
+	stuck.SetReadLimit(1 << 20)
+	healthy := e.dial("/api/v1/ws?token=" + e.token)
+	healthy.sync()
+	slug, _ := listBots(e)
+	var sess baton.VisitorSession
+	e.do("POST", "/widget/v1/sessions", "", map[string]string{"chatbot": slug}, 201, &sess)
+	v, err := e.db.AuthenticateVisitor(ctx, sess.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 1200
+	big := strings.Repeat("x", 9000)
+	for i := 0; i < n; i++ {
+		if _, err := e.db.PostVisitorMessage(ctx, v, big+itoa(int64(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < n; i++ {
+		healthy.next("message_created", "conversation_created")
+	}
+	// Read at last, the stuck socket ends: the server cut it off (with 4000 when the close
+	// frame could still be written), long before the test's own deadline.
+	got := 0
+	for {
+		if _, _, err := stuck.Read(ctx); err != nil {
+			if ctx.Err() != nil {
+				t.Fatalf("the stuck socket was never cut off (it read %d frames)", got)
+			}
+			if code := websocket.CloseStatus(err); code != -1 && code != realtime.CloseReconnect {
+				t.Fatalf("the stuck socket ended with close %d, want %d or a dropped connection", code, realtime.CloseReconnect)
+			}
+			break
+		}
+		got++
+	}
+	if got >= n {
+		t.Fatalf("the stuck socket received all %d events: it was never behind", got)
+	}
 }
