@@ -193,22 +193,32 @@ func (d *DB) ListConversations(ctx context.Context, f baton.ConversationFilter) 
 	if f.To != nil {
 		where = append(where, "c.last_activity_at < "+args.add(*f.To))
 	}
+	drive := ""
 	if q := strings.TrimSpace(cleanSearch(f.Query)); q != "" {
 		n, err := strconv.ParseInt(strings.TrimPrefix(q, "#"), 10, 64)
 		isNumber := err == nil && n > 0
 		if isNumber && strings.HasPrefix(q, "#") {
 			where = append(where, "c.number = "+args.add(n))
 		} else {
-			common, err := d.commonSearch(ctx, a.AccountID, q)
+			plan, err := d.planSearch(ctx, a.AccountID, q)
 			if err != nil {
 				return nil, fmt.Errorf("search: %w", err)
 			}
-			text := d.searchClause(&args, a.AccountID, q, common)
-			if isNumber {
-				// Bare digits are a conversation number or part of a phone number (A3).
-				text = "c.number = " + args.add(n) + " OR " + text
+			found := d.searchFor(&args, a.AccountID, q, plan)
+			text := found.where
+			if found.drive != "" {
+				if isNumber {
+					// The number joins the set the query starts from.
+					found.drive = "SELECT n.id FROM conversations n WHERE n.account_id = " + args.add(a.AccountID) + " AND n.number = " + args.add(n) + " UNION " + found.drive
+				}
+				drive = found.drive
+			} else {
+				if isNumber {
+					// Bare digits are a conversation number or part of a phone number (A3).
+					text = "c.number = " + args.add(n) + " OR " + text
+				}
+				where = append(where, "("+text+")")
 			}
-			where = append(where, "("+text+")")
 		}
 	}
 	if f.Cursor != "" {
@@ -226,7 +236,13 @@ func (d *DB) ListConversations(ctx context.Context, f baton.ConversationFilter) 
 	if limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	q := "SELECT " + conversationColumns + conversationFrom + " WHERE " + strings.Join(where, " AND ") +
+	from := conversationFrom
+	if drive != "" {
+		// Few matches: start from them (CROSS JOIN keeps SQLite from reordering) and sort,
+		// rather than walk the whole list looking for them.
+		from = " FROM (" + drive + ") hits CROSS JOIN conversations c ON c.id = hits.id" + strings.TrimPrefix(conversationFrom, " FROM conversations c")
+	}
+	q := "SELECT " + conversationColumns + from + " WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT " + args.add(limit+1)
 	rows, err := d.raw().Query(ctx, q, args.args...)
 	if err != nil {

@@ -49,69 +49,107 @@ func tsWords(words []string) string {
 	return strings.Join(parts, " & ")
 }
 
-// commonSearch reports whether q's words match at least commonThreshold messages.
-func (d *DB) commonSearch(ctx context.Context, accountID, q string) (bool, error) {
-	words := searchWords(q)
-	if len(words) == 0 {
-		return false, nil
-	}
-	var n int64
-	var err error
-	if d.Dialect == Postgres {
-		err = d.raw().QueryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM messages WHERE account_id = $1 AND "+
-			"to_tsvector('simple', content) @@ to_tsquery('simple', $2) LIMIT $3) s", accountID, tsWords(words), commonThreshold).Scan(&n)
-	} else {
-		err = d.raw().QueryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH $1 LIMIT $2)",
-			fts5Words(words), commonThreshold).Scan(&n)
-	}
-	return n >= commonThreshold, err
+// searchPlan says, per part of a search, whether matches are common (check each
+// conversation in list order) or few (collect them first).
+type searchPlan struct {
+	messagesCommon, contactsCommon bool
 }
 
-// searchClause is the condition "conversation c matches q" on contact name, email and
-// phone, email subject and message text. With common, message text is checked
-// conversation by conversation (see commonThreshold).
-func (d *DB) searchClause(args *sqlArgs, accountID, q string, common bool) string {
+// planSearch counts, up to commonThreshold, the messages and contacts q matches.
+func (d *DB) planSearch(ctx context.Context, accountID, q string) (searchPlan, error) {
+	var p searchPlan
+	words := searchWords(q)
+	count := func(query string, args ...any) (bool, error) {
+		var n int64
+		err := d.raw().QueryRow(ctx, query, args...).Scan(&n)
+		return n >= commonThreshold, err
+	}
+	var err error
+	if d.Dialect == Postgres {
+		if len(words) > 0 {
+			if p.messagesCommon, err = count("SELECT count(*) FROM (SELECT 1 FROM messages WHERE account_id = $1 AND "+
+				"to_tsvector('simple', content) @@ to_tsquery('simple', $2) LIMIT $3) s", accountID, tsWords(words), commonThreshold); err != nil {
+				return p, err
+			}
+		}
+		return p, nil // the planner joins the contact matches well by itself
+	}
+	if len(words) > 0 {
+		if p.messagesCommon, err = count("SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH $1 LIMIT $2)",
+			fts5Words(words), commonThreshold); err != nil {
+			return p, err
+		}
+	}
+	if utf8.RuneCountInString(strings.TrimSpace(q)) >= 3 {
+		if p.contactsCommon, err = count("SELECT count(*) FROM (SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH $1 LIMIT $2)",
+			trigramPhrase(q), commonThreshold); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+func trigramPhrase(q string) string { return `"` + strings.ReplaceAll(strings.TrimSpace(q), `"`, `""`) + `"` }
+
+// search is how a list query finds the conversations matching q: either a condition for
+// the WHERE clause, or (SQLite, when every part has few matches) a set of conversation
+// ids the query starts from and then sorts.
+type search struct {
+	where string // a condition on c
+	drive string // a subquery of conversation ids (SQLite), or ""
+}
+
+// searchFor builds the search of q on contact name, email and phone, email subject and
+// message text.
+func (d *DB) searchFor(args *sqlArgs, accountID, q string, p searchPlan) search {
 	words := searchWords(q)
 	like := args.add(likePattern(q))
 	acc := args.add(accountID)
-	var sets []string
-	subject := "SELECT s.id FROM conversations s WHERE s.account_id = " + acc + " AND s.subject <> '' AND lower(s.subject) LIKE " + like + ` ESCAPE '\'`
-	var perRow string
+	var sets, perRow []string
+	sets = append(sets, "SELECT s.id FROM conversations s WHERE s.account_id = "+acc+" AND s.subject <> '' AND lower(s.subject) LIKE "+like+` ESCAPE '\'`)
 	if d.Dialect == Postgres {
-		if len(words) > 0 && common {
-			perRow = "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND to_tsvector('simple', m.content) @@ to_tsquery('simple', " +
-				args.add(tsWords(words)) + "))"
-		} else if len(words) > 0 {
-			sets = append(sets, "SELECT m.conversation_id FROM messages m WHERE m.account_id = "+acc+
-				" AND to_tsvector('simple', m.content) @@ to_tsquery('simple', "+args.add(tsWords(words))+")")
+		if len(words) > 0 {
+			tq := args.add(tsWords(words))
+			if p.messagesCommon {
+				perRow = append(perRow, "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND to_tsvector('simple', m.content) @@ to_tsquery('simple', "+tq+"))")
+			} else {
+				sets = append(sets, "SELECT m.conversation_id FROM messages m WHERE m.account_id = "+acc+" AND to_tsvector('simple', m.content) @@ to_tsquery('simple', "+tq+")")
+			}
 		}
 		sets = append(sets, "SELECT c2.id FROM conversations c2 JOIN contacts x ON x.id = c2.contact_id WHERE x.account_id = "+acc+
 			" AND (lower(x.name) LIKE "+like+` ESCAPE '\' OR lower(x.email) LIKE `+like+` ESCAPE '\' OR x.phone LIKE `+like+` ESCAPE '\')`)
 	} else {
-		if len(words) > 0 && common {
-			// FTS5 seeks a rowid in the match's doclist: one cheap probe per message.
-			perRow = "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND EXISTS (SELECT 1 FROM messages_fts f " +
-				"WHERE f.rowid = m.rowid AND messages_fts MATCH " + args.add(fts5Words(words)) + "))"
-		} else if len(words) > 0 {
-			sets = append(sets, "SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH "+
-				args.add(fts5Words(words))+")")
+		if len(words) > 0 {
+			mq := args.add(fts5Words(words))
+			if p.messagesCommon {
+				// FTS5 seeks a rowid in the match's doclist: one cheap probe per message.
+				perRow = append(perRow, "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND EXISTS (SELECT 1 FROM messages_fts f "+
+					"WHERE f.rowid = m.rowid AND messages_fts MATCH "+mq+"))")
+			} else {
+				sets = append(sets, "SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH "+mq+")")
+			}
 		}
 		if utf8.RuneCountInString(strings.TrimSpace(q)) >= 3 {
 			// The trigram index finds any substring of three characters or more.
-			phrase := `"` + strings.ReplaceAll(strings.TrimSpace(q), `"`, `""`) + `"`
-			sets = append(sets, "SELECT c2.id FROM conversations c2 WHERE c2.contact_id IN (SELECT x.id FROM contacts x WHERE x.rowid IN "+
-				"(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH "+args.add(phrase)+"))")
+			cq := args.add(trigramPhrase(q))
+			if p.contactsCommon {
+				perRow = append(perRow, "EXISTS (SELECT 1 FROM contacts_fts f WHERE f.rowid = ct.rowid AND contacts_fts MATCH "+cq+")")
+			} else {
+				sets = append(sets, "SELECT c2.id FROM conversations c2 WHERE c2.contact_id IN (SELECT x.id FROM contacts x WHERE x.rowid IN "+
+					"(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH "+cq+"))")
+			}
 		} else {
-			sets = append(sets, "SELECT c2.id FROM conversations c2 JOIN contacts x ON x.id = c2.contact_id WHERE x.account_id = "+acc+
-				" AND (lower(x.name) LIKE "+like+` ESCAPE '\' OR lower(x.email) LIKE `+like+` ESCAPE '\' OR x.phone LIKE `+like+` ESCAPE '\')`)
+			perRow = append(perRow, "(lower(ct.name) LIKE "+like+` ESCAPE '\' OR lower(ct.email) LIKE `+like+` ESCAPE '\' OR ct.phone LIKE `+like+` ESCAPE '\')`)
 		}
 	}
-	sets = append(sets, subject)
-	clause := "c.id IN (" + strings.Join(sets, " UNION ") + ")"
-	if perRow != "" {
-		clause = "(" + clause + " OR " + perRow + ")"
+	union := strings.Join(sets, " UNION ")
+	if d.Dialect == SQLite && len(perRow) == 0 {
+		return search{drive: union}
 	}
-	return clause
+	if len(perRow) == 0 {
+		return search{where: "c.id IN (" + union + ")"}
+	}
+	return search{where: "(c.id IN (" + union + ") OR " + strings.Join(perRow, " OR ") + ")"}
 }
 
 // cleanSearch drops what no search can match: control characters (NUL among them, which

@@ -9,8 +9,10 @@ CREATE INDEX contacts_email_trgm ON contacts USING gin (lower(email) gin_trgm_op
 CREATE INDEX contacts_phone_trgm ON contacts USING gin (phone gin_trgm_ops);
 CREATE INDEX conversations_account_created ON conversations (account_id, created_at DESC);
 CREATE INDEX conversations_subject ON conversations (account_id) WHERE subject <> '';
+CREATE INDEX conversations_turns ON conversations (account_id, turns);
 
 -- +goose Down
+DROP INDEX conversations_turns;
 DROP INDEX conversations_subject;
 DROP INDEX conversations_account_created;
 DROP INDEX contacts_phone_trgm;

@@ -42,8 +42,10 @@ INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 INSERT INTO contacts_fts (contacts_fts) VALUES ('rebuild');
 CREATE INDEX conversations_account_created ON conversations (account_id, created_at DESC);
 CREATE INDEX conversations_subject ON conversations (account_id) WHERE subject <> '';
+CREATE INDEX conversations_turns ON conversations (account_id, turns);
 
 -- +goose Down
+DROP INDEX conversations_turns;
 DROP INDEX conversations_subject;
 DROP INDEX conversations_account_created;
 DROP TRIGGER contacts_fts_update;
