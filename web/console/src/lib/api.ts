@@ -27,6 +27,24 @@ export function setUnauthorizedHandler(h: UnauthorizedHandler | null): void {
   onUnauthorized = h;
 }
 
+/** Tells the app a request answered 401 (for callers that do not go through request). */
+export function reportUnauthorized(): void {
+  onUnauthorized?.();
+}
+
+/** The ApiError of a non-2xx answer, from its status, headers and body text. */
+export function errorFromResponse(status: number, text: string, retryAfterHeader: string | null): ApiError {
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  const e = (data as { error?: { code?: string; message?: string } } | null)?.error;
+  const retry = Number.parseInt(retryAfterHeader ?? '', 10);
+  return new ApiError(status, e?.code ?? 'http_' + status, e?.message ?? `The server answered ${status}.`, Number.isFinite(retry) ? retry : 0);
+}
+
 export interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal;
@@ -57,26 +75,19 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     throw new ApiError(0, 'network', NETWORK_ERROR);
   }
   if (res.status === 204) return undefined as T;
-  let data: unknown = null;
   const text = await res.text();
+  if (!res.ok) {
+    const err = errorFromResponse(res.status, text, res.headers.get('Retry-After'));
+    if (res.status === 401 && !opts.quiet401) onUnauthorized?.();
+    throw err;
+  }
+  let data: unknown = null;
   if (text) {
     try {
       data = JSON.parse(text);
     } catch {
       data = null;
     }
-  }
-  if (!res.ok) {
-    const e = (data as { error?: { code?: string; message?: string } } | null)?.error;
-    const retry = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
-    const err = new ApiError(
-      res.status,
-      e?.code ?? 'http_' + res.status,
-      e?.message ?? `The server answered ${res.status}.`,
-      Number.isFinite(retry) ? retry : 0,
-    );
-    if (res.status === 401 && !opts.quiet401) onUnauthorized?.();
-    throw err;
   }
   return data as T;
 }

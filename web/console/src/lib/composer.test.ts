@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPick, canReply, canSend, cycle, detectTrigger, keyAction, type KeyLike } from './composer';
+import { anchoredQuery, applyPick, canReply, canSend, cycle, detectTrigger, keyAction, type KeyLike } from './composer';
 
 function key(k: string, mods: Partial<KeyLike> = {}): KeyLike {
   return { key: k, shiftKey: false, ctrlKey: false, metaKey: false, altKey: false, ...mods };
@@ -92,5 +92,26 @@ describe('cycle', () => {
     expect(cycle(0, -1, 3)).toBe(2);
     expect(cycle(2, 1, 3)).toBe(0);
     expect(cycle(0, 1, 0)).toBe(0);
+  });
+});
+
+describe('attachments and Ctrl+/', () => {
+  it('a file alone can be sent', () => {
+    expect(canSend({ text: '', sending: false, mode: 'reply', status: 'human', hasFile: true })).toBe(true);
+    expect(canSend({ text: '', sending: false, mode: 'reply', status: 'human', hasFile: false })).toBe(false);
+    expect(canSend({ text: '', sending: true, mode: 'note', status: 'bot', hasFile: true })).toBe(false);
+    expect(canSend({ text: '', sending: false, mode: 'reply', status: 'bot', hasFile: true })).toBe(false);
+  });
+
+  it('the Ctrl+/ picker searches what is typed after where it opened', () => {
+    expect(anchoredQuery('Hello ', 6, 6)).toBe('');
+    expect(anchoredQuery('Hello ref', 6, 9)).toBe('ref');
+    expect(anchoredQuery('Hello /ref', 6, 10)).toBe('ref');
+    expect(anchoredQuery('Hello ref x', 6, 11)).toBeNull(); // a space ends it
+    expect(anchoredQuery('Hello', 6, 3)).toBeNull(); // caret moved before it
+  });
+
+  it('a pick from the Ctrl+/ picker replaces the typed search', () => {
+    expect(applyPick('Hello ref', { kind: 'canned', start: 6, query: 'ref' }, 9, 'We refund within 14 days.')).toEqual({ text: 'Hello We refund within 14 days.', caret: 31 });
   });
 });

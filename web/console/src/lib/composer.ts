@@ -48,10 +48,21 @@ export function canReply(status: Status | undefined): boolean {
   return status === 'human';
 }
 
-export function canSend(s: { text: string; sending: boolean; mode: ComposerMode; status: Status | undefined }): boolean {
+export function canSend(s: { text: string; sending: boolean; mode: ComposerMode; status: Status | undefined; hasFile?: boolean }): boolean {
   if (s.sending) return false;
-  if (s.text.trim() === '') return false;
+  if (s.text.trim() === '' && !s.hasFile) return false;
   return s.mode === 'note' || canReply(s.status);
+}
+
+/**
+ * The search text of a canned picker opened with Ctrl+/ at `anchor`: what was typed from
+ * there to the caret. null when the caret left that word (moved before it, or past a space).
+ */
+export function anchoredQuery(text: string, anchor: number, caret: number): string | null {
+  if (caret < anchor || anchor > text.length) return null;
+  const q = text.slice(anchor, caret);
+  if (/\s/.test(q) || q.length > 40) return null;
+  return q.replace(/^\//, '');
 }
 
 export interface Trigger {

@@ -5,9 +5,9 @@ import { activeFilterCount, emptyFilters, filterParams, matchesFilters } from '.
 describe('filterParams', () => {
   it('sends nothing for the defaults', () => expect(filterParams(emptyFilters())).toEqual({}));
   it('maps every filter to the API parameters', () => {
-    const f = { ...emptyFilters(), q: ' #42 ', range: '24h' as const, status: 'pending' as const, channel: 'whatsapp', assignee: 'none', priority: 'urgent', tag: ' vip ', label: 'Escalated', activity: 'high' as const };
-    expect(filterParams(f)).toEqual({ q: '#42', range: '24h', status: 'pending', channel: 'whatsapp', assignee: 'none', priority: 'urgent', tag: 'vip', label: 'Escalated', activity: 'high' });
-    expect(activeFilterCount(f)).toBe(8);
+    const f = { ...emptyFilters(), q: ' #42 ', range: '24h' as const, status: 'pending' as const, channel: 'whatsapp', assignee: 'none', priority: 'urgent', tag: ' vip ', label: 'Escalated', queue: 'q1', activity: 'high' as const };
+    expect(filterParams(f)).toEqual({ q: '#42', range: '24h', status: 'pending', channel: 'whatsapp', assignee: 'none', priority: 'urgent', tag: 'vip', label: 'Escalated', queue: 'q1', activity: 'high' });
+    expect(activeFilterCount(f)).toBe(9);
   });
   it('sends a custom range as from/to covering whole local days', () => {
     const p = filterParams({ ...emptyFilters(), range: 'custom', from: '2025-03-01', to: '2025-03-02' });
@@ -34,6 +34,8 @@ describe('matchesFilters', () => {
     expect(matchesFilters(c, { ...f, activity: 'medium' }, 'me', now)).toBe(true);
     expect(matchesFilters(c, { ...f, activity: 'low' }, 'me', now)).toBe(false);
     expect(matchesFilters(c, { ...f, range: '24h' }, 'me', now)).toBe(true);
+    expect(matchesFilters(c, { ...f, queue: 'q1' }, 'me', now)).toBe(false);
+    expect(matchesFilters({ ...c, queue_id: 'q1' }, { ...f, queue: 'q1' }, 'me', now)).toBe(true);
     expect(matchesFilters({ ...c, last_activity_at: '2025-01-01T00:00:00Z' }, { ...f, range: '7d' }, 'me', now)).toBe(false);
   });
   it('refuses when a search is active (only the server can tell)', () => expect(matchesFilters(c, { ...emptyFilters(), q: 'x' }, 'me', now)).toBe(false));

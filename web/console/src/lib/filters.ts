@@ -18,11 +18,13 @@ export interface Filters {
   priority: string;
   tag: string;
   label: string;
+  /** A queue id, or ''. */
+  queue: string;
   activity: Activity;
 }
 
 export function emptyFilters(): Filters {
-  return { q: '', range: 'all', from: '', to: '', status: '', channel: '', assignee: '', priority: '', tag: '', label: '', activity: '' };
+  return { q: '', range: 'all', from: '', to: '', status: '', channel: '', assignee: '', priority: '', tag: '', label: '', queue: '', activity: '' };
 }
 
 export const DATE_RANGES: { value: DateRange; label: string }[] = [
@@ -81,6 +83,7 @@ export function filterParams(f: Filters): Record<string, string> {
   if (f.priority) p.priority = f.priority;
   if (f.tag.trim()) p.tag = f.tag.trim();
   if (f.label) p.label = f.label;
+  if (f.queue) p.queue = f.queue;
   if (f.activity) p.activity = f.activity;
   return p;
 }
@@ -89,7 +92,7 @@ export function filterParams(f: Filters): Record<string, string> {
 export function activeFilterCount(f: Filters): number {
   let n = 0;
   if (f.range !== 'all') n++;
-  for (const k of ['status', 'channel', 'assignee', 'priority', 'label', 'activity'] as const) if (f[k]) n++;
+  for (const k of ['status', 'channel', 'assignee', 'priority', 'label', 'queue', 'activity'] as const) if (f[k]) n++;
   if (f.tag.trim()) n++;
   return n;
 }
@@ -124,6 +127,7 @@ export function matchesFilters(c: Conversation, f: Filters, meId: string, now: n
   if (f.priority && c.priority !== f.priority) return false;
   if (f.tag.trim() && !(c.tags ?? []).includes(f.tag.trim())) return false;
   if (f.label && !(c.labels ?? []).includes(f.label)) return false;
+  if (f.queue && c.queue_id !== f.queue) return false;
   if (f.activity && activityOf(c.turns) !== f.activity) return false;
   if (f.range === 'custom') {
     const t = Date.parse(c.last_activity_at);

@@ -128,6 +128,27 @@ export interface Label {
   color: string;
 }
 
+export type Responder = 'faq' | 'openai' | 'webhook';
+
+/** A chatbot's responder settings; secrets are write-only (the *_set flags say if one is stored). */
+export interface AISettings {
+  responder: Responder | string;
+  base_url: string;
+  model: string;
+  system_prompt: string;
+  api_key_set: boolean;
+  webhook_url: string;
+  webhook_secret_set: boolean;
+  max_unanswered: number;
+  handoff_on_negative: boolean;
+}
+
+export interface TimerSettings {
+  auto_resolve_hours: number;
+  abandon_minutes: number;
+  resolve_on_thanks: boolean;
+}
+
 export interface Chatbot {
   id: string;
   account_id: string;
@@ -137,7 +158,20 @@ export interface Chatbot {
   handover_webhook_url: string;
   message_webhook_url: string;
   identity_verification: boolean;
+  ai?: AISettings;
+  timers?: TimerSettings;
+  /** Not in the API's chatbot shape yet; read when present. */
+  default_queue_id?: string | null;
   created_at: string;
+}
+
+export interface KnowledgeEntry {
+  id: string;
+  question: string;
+  answer: string;
+  keywords: string[] | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface ApiToken {
@@ -154,8 +188,59 @@ export interface ApiToken {
 export interface CannedResponse {
   id: string;
   shortcut: string;
+  title: string;
   content: string;
-  category?: string;
+  category: string;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export type TicketStatus = 'open' | 'pending' | 'solved';
+
+export interface Ticket {
+  id: string;
+  number: number;
+  subject: string;
+  description: string;
+  priority: Priority;
+  status: TicketStatus;
+  assignee: UserRef | null;
+  contact_id?: string;
+  source: 'agent' | 'offline_form' | string;
+  conversation_ids: string[] | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TicketPage {
+  tickets: Ticket[];
+  next_cursor: string;
+}
+
+export interface Queue {
+  id: string;
+  name: string;
+  ring_timeout_seconds: number;
+  member_ids: string[] | null;
+  created_at: string;
+}
+
+/** A teammate with their load (GET /api/v1/agents). */
+export interface Agent extends User {
+  load: number;
+  online: boolean;
+}
+
+/** A stored notification (mention, assignment, …) of the signed-in user. */
+export interface ServerNotification {
+  id: string;
+  kind: 'mention' | 'assigned' | 'following' | string;
+  conversation_id?: string;
+  message_id?: string;
+  actor_name: string;
+  body: string;
+  created_at: string;
+  read_at: string | null;
 }
 
 /** A frame from the agent socket. */
@@ -171,4 +256,6 @@ export interface HandoffData {
   chatbot_name: string;
   visitor_name: string;
   reason: string;
+  /** The user who joined; empty when the visitor or the bot asked. */
+  by?: string;
 }

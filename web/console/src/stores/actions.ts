@@ -23,7 +23,7 @@ function apply(c: Conversation): void {
   conversations.update(c);
 }
 
-export async function runAction(id: string, action: Action, body?: { note?: string; agent_id?: string }): Promise<boolean> {
+export async function runAction(id: string, action: Action, body?: { note?: string }): Promise<boolean> {
   try {
     const c = await api.post<Conversation>(`/api/v1/conversations/${encodeURIComponent(id)}/actions/${action}`, body ?? {});
     apply(c);
@@ -71,9 +71,24 @@ export function sendErrorText(err: unknown): string {
   return 'The message was not sent.';
 }
 
+/** Shows a message the agent just created in the thread and the list (the socket echo is deduplicated). */
+export function recordSent(m: Message): void {
+  thread.addMessage(m);
+  conversations.applyFrame({ type: 'message_created', conversation_id: m.conversation_id, seq: m.seq, data: m });
+}
+
 export async function sendMessage(id: string, content: string, isPrivate: boolean): Promise<Message> {
   const m = await api.post<Message>(`/api/v1/conversations/${encodeURIComponent(id)}/messages`, { content, private: isPrivate });
-  thread.addMessage(m);
-  conversations.applyFrame({ type: 'message_created', conversation_id: id, seq: m.seq, data: m });
+  recordSent({ ...m, conversation_id: m.conversation_id || id });
   return m;
+}
+
+export type TransferTarget = { agent_id: string; note?: string } | { queue_id: string; note?: string };
+
+/** Transfers the conversation (Q3); throws the ApiError so the dialog can say why it was refused. */
+export async function transferConversation(id: string, body: TransferTarget, success: string): Promise<Conversation> {
+  const c = await api.post<Conversation>(`/api/v1/conversations/${encodeURIComponent(id)}/actions/transfer`, body);
+  apply(c);
+  toasts.success(success);
+  return c;
 }

@@ -3,7 +3,7 @@
 // sign-out. This is the only place frames are dispatched.
 import { api } from '../lib/api';
 import { playChime } from '../lib/chime';
-import type { Conversation, Frame } from '../lib/types';
+import type { Availability, Conversation, Frame } from '../lib/types';
 import { canned } from './canned.svelte';
 import { clock } from './clock.svelte';
 import { conversations } from './conversations.svelte';
@@ -27,6 +27,8 @@ export const notifications = new NotificationCenter({
   toast: (text, detail, action) => toasts.info(text, { detail, action }),
   now: Date.now,
   meId: () => session.user?.id ?? '',
+  get: (p) => api.get(p),
+  post: (p) => api.post(p),
 });
 
 conversations.configure({
@@ -35,7 +37,15 @@ conversations.configure({
 });
 thread.configure({ userRef: (id) => team.ref(id) });
 
+function onPresence(f: Frame): void {
+  const d = f.data as { user_id?: string; availability?: Availability } | undefined;
+  if (!d?.user_id || !d.availability) return;
+  team.setAvailability(d.user_id, d.availability);
+  if (d.user_id === session.user?.id) session.setAvailability(d.availability);
+}
+
 function onFrame(f: Frame): void {
+  if (f.type === 'presence') return onPresence(f);
   const before = f.type === 'conversation_created' ? conversations.find((f.data as { id?: string })?.id ?? '') : undefined;
   conversations.applyFrame(f);
   thread.applyFrame(f);
@@ -53,6 +63,10 @@ function onOpen(reconnected: boolean): void {
   // The account feed is not replayed: re-read the list. The open thread resumes from the
   // last seq it saw.
   if (reconnected || conversations.status === 'ready') void conversations.refresh();
+  // Stored notifications that arrived while the socket was down.
+  if (reconnected) void notifications.load();
+  // An open console makes the agent online (unless busy or away): show what the server says.
+  void session.refresh();
   if (thread.id && thread.status === 'ready') {
     socket.send({ type: 'subscribe', conversation_id: thread.id, since: thread.lastSeq });
   }
@@ -73,7 +87,9 @@ export function startLive(): void {
   clock.start();
   void team.loadUsers();
   void team.loadLabels();
+  void team.loadQueues();
   void conversations.load();
+  void notifications.load();
   offs.push(socket.onFrame(onFrame), socket.onOpen(onOpen), socket.onUnauthorized(() => session.expire()));
   socket.start();
   addEventListener('online', online);
@@ -90,7 +106,7 @@ export function stopLive(): void {
   thread.close();
   team.reset();
   notifications.clear();
-  canned.set([]);
+  canned.reset();
 }
 
 /** Starts and stops the live parts with the session. */

@@ -1,12 +1,14 @@
-// A very small history router for the console's three places: the inbox, an open
-// conversation, and settings. The Go handler answers index.html for any /app/… path.
+// A very small history router for the console's places: the inbox (and an open
+// conversation), the tickets (and an open ticket), and settings. The Go handler answers
+// index.html for any /app/… path.
 
 export type Route =
   | { name: 'inbox'; conversationId: string | null }
+  | { name: 'tickets'; ticketId: string | null }
   | { name: 'settings'; tab: SettingsTab };
 
-export type SettingsTab = 'profile' | 'tokens' | 'team' | 'chatbots';
-const TABS: SettingsTab[] = ['profile', 'tokens', 'team', 'chatbots'];
+export type SettingsTab = 'profile' | 'team' | 'chatbots' | 'queues' | 'canned-responses' | 'labels' | 'tokens';
+const TABS: SettingsTab[] = ['profile', 'team', 'chatbots', 'queues', 'canned-responses', 'labels', 'tokens'];
 
 export const BASE = (import.meta.env?.BASE_URL as string | undefined) ?? '/app/';
 
@@ -21,6 +23,7 @@ export function parseRoute(pathname: string, base = BASE): Route {
     }
   });
   if (parts[0] === 'conversations' && parts[1]) return { name: 'inbox', conversationId: parts[1] };
+  if (parts[0] === 'tickets') return { name: 'tickets', ticketId: parts[1] ?? null };
   if (parts[0] === 'settings') {
     const tab = (TABS as string[]).includes(parts[1] ?? '') ? (parts[1] as SettingsTab) : 'profile';
     return { name: 'settings', tab };
@@ -30,6 +33,7 @@ export function parseRoute(pathname: string, base = BASE): Route {
 
 export function routePath(r: Route, base = BASE): string {
   if (r.name === 'settings') return `${base}settings/${r.tab}`;
+  if (r.name === 'tickets') return r.ticketId ? `${base}tickets/${encodeURIComponent(r.ticketId)}` : `${base}tickets`;
   return r.conversationId ? `${base}conversations/${encodeURIComponent(r.conversationId)}` : base;
 }
 
@@ -52,6 +56,10 @@ class Router {
 
   openConversation(id: string | null): void {
     this.go({ name: 'inbox', conversationId: id });
+  }
+
+  openTicket(id: string | null): void {
+    this.go({ name: 'tickets', ticketId: id });
   }
 }
 

@@ -58,6 +58,22 @@ export class SessionStore {
     }
   }
 
+  /** Re-reads /me (availability changes when the console's socket opens). */
+  async refresh(): Promise<void> {
+    if (this.state !== 'signedIn') return;
+    try {
+      const u = await api.get<User>('/api/v1/me', { quiet401: true });
+      if (this.state === 'signedIn' && this.user?.id === u.id) this.user = u;
+    } catch {
+      // The next call that fails for real signs out.
+    }
+  }
+
+  /** A presence frame about the signed-in user. */
+  setAvailability(a: User['availability']): void {
+    if (this.user) this.user = { ...this.user, availability: a };
+  }
+
   async signIn(email: string, password: string): Promise<void> {
     const s = await api.post<Session>('/api/v1/session', { email, password }, { quiet401: true });
     this.notice = '';

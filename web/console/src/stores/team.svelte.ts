@@ -1,7 +1,7 @@
 // Teammates and labels: read once after sign-in, refreshed on demand (transfer dialog,
 // settings). Used to name assignees and to fill the @ picker.
 import { api } from '../lib/api';
-import type { Label, User, UserRef } from '../lib/types';
+import type { Label, Queue, User, UserRef } from '../lib/types';
 import { userName } from '../lib/format';
 
 export class TeamStore {
@@ -9,6 +9,10 @@ export class TeamStore {
   labels = $state.raw<Label[]>([]);
   usersStatus = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
   labelsStatus = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
+  queues = $state.raw<Queue[]>([]);
+  queuesStatus = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
+  /** Tag names in use (for autocompletion). */
+  tags = $state.raw<string[]>([]);
 
   async loadUsers(): Promise<void> {
     this.usersStatus = 'loading';
@@ -32,6 +36,37 @@ export class TeamStore {
     }
   }
 
+  async loadQueues(): Promise<void> {
+    if (this.queuesStatus !== 'ready') this.queuesStatus = 'loading';
+    try {
+      const r = await api.get<{ queues: Queue[] }>('/api/v1/queues');
+      this.queues = r.queues ?? [];
+      this.queuesStatus = 'ready';
+    } catch {
+      this.queuesStatus = 'error';
+    }
+  }
+
+  async loadTags(): Promise<void> {
+    try {
+      const r = await api.get<{ tags: string[] }>('/api/v1/tags');
+      this.tags = r.tags ?? [];
+    } catch {
+      // Autocompletion is a convenience: without it, tags are typed in full.
+    }
+  }
+
+  /** A teammate's availability changed (presence frame). */
+  setAvailability(id: string, a: User['availability']): void {
+    if (!this.users.some((u) => u.id === id && u.availability !== a)) return;
+    this.users = this.users.map((u) => (u.id === id ? { ...u, availability: a } : u));
+  }
+
+  queueName(id: string | undefined | null): string {
+    if (!id) return '';
+    return this.queues.find((q) => q.id === id)?.name ?? '';
+  }
+
   user(id: string | undefined | null): User | undefined {
     if (!id) return undefined;
     return this.users.find((u) => u.id === id);
@@ -51,6 +86,9 @@ export class TeamStore {
     this.labels = [];
     this.usersStatus = 'idle';
     this.labelsStatus = 'idle';
+    this.queues = [];
+    this.queuesStatus = 'idle';
+    this.tags = [];
   }
 }
 

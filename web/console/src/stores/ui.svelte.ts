@@ -20,6 +20,9 @@ class UiStore {
   cannedRequest = $state(0);
   /** Incremented to ask the composer to take the focus. */
   focusComposer = $state(0);
+  /** Text the composer should insert at its caret (sidebar Shortcuts tab), with a counter. */
+  insertText = $state('');
+  insertRequest = $state(0);
   sidebarOpen = $state(loadBool('baton.sidebar', true));
   sidebarTab = $state<'details' | 'analysis' | 'shortcuts' | 'related'>('details');
 
@@ -30,6 +33,12 @@ class UiStore {
     } catch {
       // not persisted
     }
+  }
+
+  /** Asks the composer to insert text (a rendered canned response). */
+  insert(text: string): void {
+    this.insertText = text;
+    this.insertRequest++;
   }
 
   resetComposer(): void {
