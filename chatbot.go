@@ -15,6 +15,7 @@ type Chatbot struct {
 	HandoverWebhookURL   string        `json:"handover_webhook_url"`
 	MessageWebhookURL    string        `json:"message_webhook_url"`
 	IdentityVerification bool          `json:"identity_verification"`
+	DefaultQueueID       string        `json:"default_queue_id"`
 	AI                   AISettings    `json:"ai"`
 	Timers               TimerSettings `json:"timers"`
 	CreatedAt            time.Time     `json:"created_at"`

@@ -14,7 +14,7 @@ func chatbotFromRow(c db.Chatbot) *baton.Chatbot {
 	cs := parseSettings(c.Settings)
 	return &baton.Chatbot{ID: c.ID, AccountID: c.AccountID, Slug: c.Slug, Name: c.Name, Greeting: c.Greeting,
 		HandoverWebhookURL: c.HandoverWebhookUrl, MessageWebhookURL: c.MessageWebhookUrl,
-		IdentityVerification: c.IdentityVerification, AI: cs.AI.AISettings, Timers: *cs.Timers, CreatedAt: c.CreatedAt}
+		IdentityVerification: c.IdentityVerification, DefaultQueueID: deref(c.DefaultQueueID), AI: cs.AI.AISettings, Timers: *cs.Timers, CreatedAt: c.CreatedAt}
 }
 
 // ListChatbots lists the actor's chatbots.
