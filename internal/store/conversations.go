@@ -232,9 +232,11 @@ func (d *DB) ListConversations(ctx context.Context, f baton.ConversationFilter) 
 		if err != nil {
 			return nil, err
 		}
-		// A row-value comparison: both databases seek the index range with it (an OR of two
-		// conditions would make SQLite scan from the top).
-		where = append(where, "(c.last_activity_at, c.id) < ("+args.add(t)+", "+args.add(id)+")")
+		// The first condition is a plain range any list index can seek (an OR alone, or a row
+		// value over columns an index lacks, would make SQLite scan from the top); the
+		// second breaks ties.
+		pt, pi := args.add(t), args.add(id)
+		where = append(where, "c.last_activity_at <= "+pt+" AND (c.last_activity_at < "+pt+" OR c.id < "+pi+")")
 	}
 	limit := f.Limit
 	if limit <= 0 {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -53,6 +54,9 @@ func tsWords(words []string) string {
 // conversation in list order) or few (collect them first).
 type searchPlan struct {
 	messagesCommon, contactsCommon bool
+	// On SQLite, the rowids of the matching messages and contacts when they are few (a
+	// JSON array), so that the full-text query runs once.
+	messageRows, contactRows string
 }
 
 // planSearch counts, up to commonThreshold, the messages and contacts q matches.
@@ -74,14 +78,40 @@ func (d *DB) planSearch(ctx context.Context, accountID, q string) (searchPlan, e
 		}
 		return p, nil // the planner joins the contact matches well by itself
 	}
+	rowids := func(query string, args ...any) (string, bool, error) {
+		rows, err := d.raw().Query(ctx, query, args...)
+		if err != nil {
+			return "", false, err
+		}
+		defer rows.Close()
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return "", false, err
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			return "", false, err
+		}
+		if int64(len(ids)) >= commonThreshold {
+			return "", true, nil
+		}
+		b, _ := json.Marshal(ids)
+		if ids == nil {
+			b = []byte("[]")
+		}
+		return string(b), false, nil
+	}
 	if len(words) > 0 {
-		if p.messagesCommon, err = count("SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH $1 LIMIT $2)",
+		if p.messageRows, p.messagesCommon, err = rowids("SELECT rowid FROM messages_fts WHERE messages_fts MATCH $1 LIMIT $2",
 			fts5Words(words), commonThreshold); err != nil {
 			return p, err
 		}
 	}
 	if utf8.RuneCountInString(strings.TrimSpace(q)) >= 3 {
-		if p.contactsCommon, err = count("SELECT count(*) FROM (SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH $1 LIMIT $2)",
+		if p.contactRows, p.contactsCommon, err = rowids("SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH $1 LIMIT $2",
 			trigramPhrase(q), commonThreshold); err != nil {
 			return p, err
 		}
@@ -89,7 +119,9 @@ func (d *DB) planSearch(ctx context.Context, accountID, q string) (searchPlan, e
 	return p, nil
 }
 
-func trigramPhrase(q string) string { return `"` + strings.ReplaceAll(strings.TrimSpace(q), `"`, `""`) + `"` }
+func trigramPhrase(q string) string {
+	return `"` + strings.ReplaceAll(strings.TrimSpace(q), `"`, `""`) + `"`
+}
 
 // search is how a list query finds the conversations matching q: either a condition for
 // the WHERE clause, or (SQLite, when every part has few matches) a set of conversation
@@ -120,23 +152,26 @@ func (d *DB) searchFor(args *sqlArgs, accountID, q string, p searchPlan) search 
 			" AND (lower(x.name) LIKE "+like+` ESCAPE '\' OR lower(x.email) LIKE `+like+` ESCAPE '\' OR x.phone LIKE `+like+` ESCAPE '\')`)
 	} else {
 		if len(words) > 0 {
-			mq := args.add(fts5Words(words))
 			if p.messagesCommon {
-				// FTS5 seeks a rowid in the match's doclist: one cheap probe per message.
-				perRow = append(perRow, "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND EXISTS (SELECT 1 FROM messages_fts f "+
-					"WHERE f.rowid = m.rowid AND messages_fts MATCH "+mq+"))")
+				// Most conversations match: read each one's few messages in list order until
+				// a page is full (a plain scan of a dozen short texts beats the full-text
+				// index, whose doclist for a common word is huge).
+				var likes []string
+				for _, w := range words {
+					likes = append(likes, "lower(m.content) LIKE "+args.add(likePattern(w))+` ESCAPE '\'`)
+				}
+				perRow = append(perRow, "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND "+strings.Join(likes, " AND ")+")")
 			} else {
-				sets = append(sets, "SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH "+mq+")")
+				sets = append(sets, "SELECT m.conversation_id FROM messages m WHERE m.rowid IN (SELECT value FROM json_each("+args.add(p.messageRows)+"))")
 			}
 		}
 		if utf8.RuneCountInString(strings.TrimSpace(q)) >= 3 {
 			// The trigram index finds any substring of three characters or more.
-			cq := args.add(trigramPhrase(q))
 			if p.contactsCommon {
-				perRow = append(perRow, "EXISTS (SELECT 1 FROM contacts_fts f WHERE f.rowid = ct.rowid AND contacts_fts MATCH "+cq+")")
+				perRow = append(perRow, "(lower(ct.name) LIKE "+like+` ESCAPE '\' OR lower(ct.email) LIKE `+like+` ESCAPE '\' OR ct.phone LIKE `+like+` ESCAPE '\')`)
 			} else {
 				sets = append(sets, "SELECT c2.id FROM conversations c2 WHERE c2.contact_id IN (SELECT x.id FROM contacts x WHERE x.rowid IN "+
-					"(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH "+cq+"))")
+					"(SELECT value FROM json_each("+args.add(p.contactRows)+")))")
 			}
 		} else {
 			perRow = append(perRow, "(lower(ct.name) LIKE "+like+` ESCAPE '\' OR lower(ct.email) LIKE `+like+` ESCAPE '\' OR ct.phone LIKE `+like+` ESCAPE '\')`)
