@@ -129,7 +129,8 @@ func (d *DB) Generate(ctx context.Context, o GenerateOptions) (*baton.Account, e
 		created := now.Add(-time.Duration(r.Int64N(int64(span))))
 		last := created.Add(time.Duration(counts[i]) * time.Duration(30+r.IntN(300)) * time.Second)
 		if last.After(now) {
-			last = now
+			// Spread rather than cap: real activity times (microseconds) almost never tie.
+			last = now.Add(-time.Duration(r.Int64N(int64(now.Sub(created)) + 1)))
 		}
 		c := conv{id: d.NewID(), contact: d.NewID(), created: created, last: last}
 		convs[i] = c
