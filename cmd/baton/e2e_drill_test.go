@@ -40,8 +40,9 @@ type drillNode struct {
 	t    *testing.T
 	env  []string
 	addr string
+	mu   sync.Mutex // guards cmd (restarted by a drill while others read it)
 	cmd  *exec.Cmd
-	url  string
+	url  string // fixed: the address does not change across restarts
 }
 
 func freeAddr(t *testing.T) string {
@@ -57,6 +58,8 @@ func startDrillNode(t *testing.T, env ...string) *drillNode {
 	n := &drillNode{t: t, env: env, addr: freeAddr(t)}
 	n.start()
 	t.Cleanup(func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
 		if n.cmd != nil && n.cmd.ProcessState == nil {
 			n.cmd.Process.Kill()
 			n.cmd.Wait()
@@ -86,15 +89,23 @@ func (n *drillNode) start() {
 		}
 	}()
 	select {
-	case n.url = <-found:
+	case u := <-found:
+		if n.url == "" {
+			n.url = u // set once, before any other goroutine reads it
+		}
 	case <-time.After(60 * time.Second):
-		t.Fatalf("node did not start: %s", stderr.String())
+		t.Errorf("node did not start: %s", stderr.String())
+		return
 	}
+	n.mu.Lock()
 	n.cmd = cmd
+	n.mu.Unlock()
 }
 
 // kill ends the node with SIGKILL: no graceful shutdown, no flush.
 func (n *drillNode) kill() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	n.cmd.Process.Signal(syscall.SIGKILL)
 	n.cmd.Wait()
 }
