@@ -44,6 +44,7 @@ type Main struct {
 	Jobs  *jobs.Queue
 
 	stdout   io.Writer
+	closers  []func() // background parts of optional pieces, stopped on Close
 	ln       net.Listener
 	http     *http.Server
 	serveErr chan error
@@ -176,6 +177,9 @@ func (m *Main) Close() error {
 		if serr := <-m.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
 		}
+	}
+	for _, stop := range m.closers {
+		stop()
 	}
 	if m.Jobs != nil {
 		// Running jobs get 10 s to finish; the rest are handed back to the queue (O4).

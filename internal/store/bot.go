@@ -114,7 +114,11 @@ func (d *DB) ApplyBotAnswer(ctx context.Context, accountID, convID string, ans B
 			if err != nil {
 				return err
 			}
-			if _, err := ct.addMessage(baton.KindBot, sender{name: row.Name}, content, baton.DeliverySent); err != nil {
+			delivery := baton.DeliverySent
+			if ct.c.Channel != baton.ChannelWeb {
+				delivery = baton.DeliveryQueued // the channel's delivery job sends it
+			}
+			if _, err := ct.addMessage(baton.KindBot, sender{name: row.Name}, content, delivery); err != nil {
 				return err
 			}
 		}

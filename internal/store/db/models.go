@@ -16,6 +16,17 @@ type Account struct {
 	NextTicketNumber int64
 }
 
+type AnalysisField struct {
+	ID          string
+	AccountID   string
+	ChatbotID   string
+	Position    int64
+	Name        string
+	Type        string
+	Description string
+	Pattern     string
+}
+
 type ApiToken struct {
 	ID         string
 	AccountID  string
@@ -50,6 +61,35 @@ type CannedResponse struct {
 	CreatedBy *string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+type Channel struct {
+	ChatbotID string
+	Kind      string
+	AccountID string
+	Settings  string
+	Secrets   string
+	Status    string
+	Error     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type ChannelReceipt struct {
+	ChatbotID  string
+	ExternalID string
+	CreatedAt  time.Time
+}
+
+type ChannelTemplate struct {
+	ID         string
+	AccountID  string
+	ChatbotID  string
+	Name       string
+	Language   string
+	Parameters string
+	Body       string
+	CreatedAt  time.Time
 }
 
 type Chatbot struct {
@@ -110,6 +150,24 @@ type Conversation struct {
 	ClosedAt       *time.Time
 }
 
+type ConversationAnalysis struct {
+	ConversationID string
+	AccountID      string
+	Status         string
+	Reason         string
+	Engine         string
+	Model          string
+	Summary        string
+	Sentiment      string
+	SentimentScore float64
+	Fields         string
+	Entities       string
+	Error          string
+	Attempts       int64
+	RequestedAt    time.Time
+	CompletedAt    *time.Time
+}
+
 type ConversationCollaborator struct {
 	ConversationID string
 	UserID         string
@@ -135,6 +193,21 @@ type Event struct {
 	VisitorType    *string
 	VisitorPayload *string
 	CreatedAt      time.Time
+}
+
+type ExternalHandover struct {
+	ConversationID string
+	AccountID      string
+	TokenID        string
+	StartedAt      time.Time
+	EndedAt        *time.Time
+}
+
+type IntegrationSetting struct {
+	AccountID         string
+	MessageWebhookUrl string
+	SigningSecret     string
+	UpdatedAt         time.Time
 }
 
 type KnowledgeEntry struct {
@@ -257,4 +330,43 @@ type VisitorToken struct {
 	TokenHash string
 	ContactID string
 	CreatedAt time.Time
+}
+
+type Webhook struct {
+	ID          string
+	AccountID   string
+	Url         string
+	Description string
+	Events      string
+	Secret      string
+	Active      bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type WebhookAttempt struct {
+	DeliveryID string
+	Attempt    int64
+	StatusCode int64
+	DurationMs int64
+	Error      string
+	CreatedAt  time.Time
+}
+
+type WebhookDelivery struct {
+	ID             string
+	AccountID      string
+	WebhookID      *string
+	Kind           string
+	Event          string
+	Url            string
+	Payload        string
+	Status         string
+	Attempts       int64
+	MaxAttempts    int64
+	LastStatusCode int64
+	LastError      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	CompletedAt    *time.Time
 }

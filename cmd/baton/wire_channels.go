@@ -1,0 +1,42 @@
+package main
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/baton-chat/baton/internal/channel"
+	"github.com/baton-chat/baton/internal/channel/email"
+	"github.com/baton-chat/baton/internal/channel/meta"
+	"github.com/baton-chat/baton/internal/channel/telegram"
+	"github.com/baton-chat/baton/internal/httpapi"
+	"github.com/riverqueue/river"
+)
+
+func init() { wirers = append(wirers, wireChannels) }
+
+// wireChannels connects the external channels (SPEC §4): their configuration API and
+// webhooks, the delivery worker, the transaction hook that enqueues delivery, and the
+// IMAP mailbox loops.
+func wireChannels(m *Main, api *httpapi.Server, workers *river.Workers) error {
+	client := &http.Client{Timeout: 60 * time.Second}
+	graph := &meta.Graph{BaseURL: m.Config.GraphAPIURL, Client: client}
+	adapters := map[string]channel.Adapter{}
+	for _, a := range []channel.Adapter{
+		&telegram.Adapter{APIURL: m.Config.TelegramAPIURL, Client: client, Logger: m.Logger},
+		&meta.WhatsApp{Graph: graph},
+		&meta.Messenger{Graph: graph},
+		&email.Adapter{Logger: m.Logger},
+	} {
+		adapters[a.Kind()] = a
+	}
+	logger := m.Logger.With("component", "channels")
+	svc := &channel.Service{DB: m.DB, Blobs: m.Blobs, Logger: logger, Adapters: adapters, BaseURL: m.URL, Client: client}
+	poller := &email.Poller{DB: m.DB, Service: svc, Logger: logger}
+	svc.OnChange = poller.Reload
+	svc.Register(api)
+	river.AddWorker(workers, &channel.Deliverer{DB: m.DB, Blobs: m.Blobs, Logger: logger, Adapters: adapters})
+	m.DB.AddTxHook(m.DB.ChannelDeliveryHook)
+	// The mailbox loops stop when the server closes, before the database.
+	m.closers = append(m.closers, poller.Start())
+	return nil
+}

@@ -1,0 +1,727 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store"
+	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/riverqueue/river"
+)
+
+// fakeJobs records the jobs enqueued by committed transactions' hooks (it implements
+// store.JobQueue without a job system).
+type fakeJobs struct {
+	mu   sync.Mutex
+	jobs []river.JobArgs
+	opts []*river.InsertOpts
+}
+
+func (f *fakeJobs) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.jobs = append(f.jobs, args)
+	f.opts = append(f.opts, opts)
+	return nil
+}
+
+// count returns how many jobs of kind were enqueued.
+func (f *fakeJobs) count(kind string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, j := range f.jobs {
+		if j.Kind() == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// withIntegrations gives e's database a fake job queue and the integrations hook.
+func withIntegrations(e *env) *fakeJobs {
+	f := &fakeJobs{}
+	e.db.Jobs = f
+	e.db.AddTxHook(e.db.IntegrationsHook(store.IntegrationOptions{WebhookAttempts: 4, AnalysisAttempts: 2}))
+	return f
+}
+
+// desk returns a context acting as an integration token of e's account with scopes.
+func (e *env) desk(t *testing.T, scopes ...baton.Scope) context.Context {
+	t.Helper()
+	tok, err := e.db.CreateToken(e.ctx, "Desk", scopes)
+	if err != nil {
+		t.Fatalf("CreateToken = %v", err)
+	}
+	a, err := e.db.Authenticate(context.Background(), tok.Token)
+	if err != nil {
+		t.Fatalf("Authenticate = %v", err)
+	}
+	return baton.NewContextWithActor(context.Background(), a)
+}
+
+// integrationDeliveries lists the handover and message deliveries, oldest first.
+func (e *env) integrationDeliveries(t *testing.T) []*baton.WebhookDelivery {
+	t.Helper()
+	p, err := e.db.ListIntegrationDeliveries(e.ctx, "", 200)
+	if err != nil {
+		t.Fatalf("ListIntegrationDeliveries = %v", err)
+	}
+	slices.Reverse(p.Deliveries)
+	return p.Deliveries
+}
+
+// payload returns a delivery's stored body as a map.
+func (e *env) payload(t *testing.T, id string) map[string]any {
+	t.Helper()
+	d, err := e.db.DeliveryToSend(context.Background(), id)
+	if err != nil {
+		t.Fatalf("DeliveryToSend = %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(d.Payload, &m); err != nil {
+		t.Fatalf("delivery payload %s: %v", d.Payload, err)
+	}
+	return m
+}
+
+// namedVisitor opens a widget session with a name.
+func (e *env) namedVisitor(t *testing.T, name string) (*baton.VisitorSession, *baton.Visitor) {
+	t.Helper()
+	s, err := e.db.OpenSession(context.Background(), baton.VisitorSessionCreate{Chatbot: e.bot.Slug, Name: name})
+	if err != nil {
+		t.Fatalf("OpenSession = %v", err)
+	}
+	v, err := e.db.AuthenticateVisitor(context.Background(), s.Token)
+	if err != nil {
+		t.Fatalf("AuthenticateVisitor = %v", err)
+	}
+	return s, v
+}
+
+var referenceFields = []string{"attachedMedia", "reply", "botId", "direction", "extractedData", "lastName", "sessionId",
+	"customVariables", "from", "firstName", "to", "replyData", "moduleId", "botTrainedModelId"}
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestExternalHandoverListenMode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		jobs := withIntegrations(e)
+		if _, err := db.UpdateChatbot(e.ctx, e.bot.Slug, baton.ChatbotUpdate{HandoverWebhookURL: ptr("https://desk.example/handover"),
+			MessageWebhookURL: ptr("https://desk.example/messages")}); err != nil {
+			t.Fatal(err)
+		}
+		desk := e.desk(t, baton.ScopeHandover)
+		sess, v := e.namedVisitor(t, "Vera Lynn")
+		execSQL(t, db, `UPDATE contacts SET attributes = $1, email = $2 WHERE session_id = $3`, `{"plan":"pro"}`, "vera@example.com", sess.SessionID)
+		conv := sess.ConversationID
+		e.say(t, v, "My order A-48213 arrived broken.")
+		if n := jobs.count("bot_reply"); n != 1 {
+			t.Fatalf("bot replies enqueued = %d, want 1", n)
+		}
+
+		// The bot hands off (nobody online: offline): the handover webhook gets the
+		// reference body.
+		if _, err := db.ApplyBotAnswer(context.Background(), e.account.ID, conv, store.BotAnswer{Content: "Let me find a person.",
+			Handoff: true, Reason: "The visitor asked for a person."}); err != nil {
+			t.Fatal(err)
+		}
+		ds := e.integrationDeliveries(t)
+		if len(ds) != 1 || ds[0].Kind != baton.DeliveryKindHandover || ds[0].URL != "https://desk.example/handover" ||
+			ds[0].Status != baton.WebhookPending || ds[0].MaxAttempts != 4 {
+			t.Fatalf("deliveries after the handoff = %+v, want one pending handover delivery of 4 attempts", ds)
+		}
+		body := e.payload(t, ds[0].ID)
+		want := slices.Clone(referenceFields)
+		sort.Strings(want)
+		if got := keys(body); !slices.Equal(got, want) {
+			t.Errorf("handover body fields = %v, want exactly %v", got, want)
+		}
+		for k, v := range map[string]any{"botId": "acme", "sessionId": sess.SessionID, "to": sess.SessionID, "firstName": "Vera",
+			"lastName": "Lynn", "direction": "out", "from": "", "reply": "", "replyData": "", "moduleId": "", "botTrainedModelId": "",
+			"attachedMedia": ""} {
+			if body[k] != v {
+				t.Errorf("handover body %s = %v, want %v", k, body[k], v)
+			}
+		}
+		if cv, _ := body["customVariables"].(map[string]any); cv["plan"] != "pro" {
+			t.Errorf("customVariables = %v, want the contact's attributes", body["customVariables"])
+		}
+		if ed, _ := body["extractedData"].(map[string]any); ed["email"] != "vera@example.com" || ed["conversationId"] != conv ||
+			ed["reason"] != "The visitor asked for a person." {
+			t.Errorf("extractedData = %v, want the contact's email, the conversation and the reason", body["extractedData"])
+		}
+
+		// Not in listen mode yet: a visitor message goes nowhere.
+		e.say(t, v, "Hello?")
+		if n := len(e.integrationDeliveries(t)); n != 1 {
+			t.Errorf("deliveries after a message outside listen mode = %d, want still 1", n)
+		}
+
+		// The desk takes over: status human, listen mode, no webhook to the desk itself.
+		before := len(e.teamTypes(t, conv, 0))
+		h, err := db.Takeover(desk, "acme", sess.SessionID)
+		if err != nil {
+			t.Fatalf("Takeover = %v", err)
+		}
+		if h.Status != baton.StatusHuman || !h.ListenMode || !h.Changed || h.ConversationID != conv || h.BotID != "acme" || h.SessionID != sess.SessionID {
+			t.Errorf("Takeover = %+v, want human, listen mode, changed", h)
+		}
+		if got := e.find(t, conv); got.Status != baton.StatusHuman || got.Assignee != nil {
+			t.Errorf("after Takeover the conversation is %s assigned to %v, want human and unassigned", got.Status, got.Assignee)
+		}
+		if types := e.teamTypes(t, conv, int64(before)); !sameSet(types, []string{"message_created", "conversation_updated"}) {
+			t.Errorf("Takeover emitted %v, want the system message and the update", types)
+		}
+		snap := e.snapshot(t, conv)
+		h, err = db.Takeover(desk, e.bot.ID, sess.SessionID) // by id this time
+		if err != nil || h.Changed || !h.ListenMode || h.Status != baton.StatusHuman {
+			t.Errorf("second Takeover = %+v, %v; want unchanged listen mode", h, err)
+		}
+		e.unchanged(t, snap, "a second Takeover")
+
+		// In listen mode each visitor message goes to the message webhook; the bot is silent.
+		m := e.say(t, v, "Are you there?")
+		if n := jobs.count("bot_reply"); n != 2 {
+			t.Errorf("bot replies enqueued = %d, want still 2 (the bot is silent in listen mode)", n)
+		}
+		ds = e.integrationDeliveries(t)
+		if len(ds) != 2 || ds[1].Kind != baton.DeliveryKindMessage || ds[1].URL != "https://desk.example/messages" {
+			t.Fatalf("deliveries = %+v, want a message delivery", ds)
+		}
+		mb := e.payload(t, ds[1].ID)
+		if mb["interlocutor"] != "user" || mb["message"] != "Are you there?" || mb["sessionId"] != sess.SessionID ||
+			mb["userId"] != sess.SessionID || mb["botId"] != "acme" || mb["messageId"] != m.ID || mb["conversationId"] != conv {
+			t.Errorf("message body = %v", mb)
+		}
+
+		// The desk writes: an agent message like a console reply.
+		snap = e.snapshot(t, conv)
+		reply, err := db.HandoverReply(desk, "acme", sess.SessionID, "Hello from Agent!", "")
+		if err != nil {
+			t.Fatalf("HandoverReply = %v", err)
+		}
+		if reply.Kind != baton.KindAgent || reply.Content != "Hello from Agent!" || reply.SenderName != "Olivia" || reply.SenderID != e.owner.ID {
+			t.Errorf("HandoverReply = %+v, want an agent message of the token's owner", reply)
+		}
+		evs, _ := db.VisitorEvents(context.Background(), conv, snap.Conversation.LastVisitorSeq, 0)
+		if len(evs) != 1 || evs[0].Type != baton.VisitorAgentMessage || evs[0].Data["content"] != "Hello from Agent!" || evs[0].Data["agent_name"] != "Olivia" {
+			t.Errorf("the visitor saw %+v, want one agent_message from Olivia", evs)
+		}
+		if r, err := db.HandoverReply(desk, "acme", sess.SessionID, "Second line.", "Dana (Zendesk)"); err != nil || r.SenderName != "Dana (Zendesk)" {
+			t.Errorf("HandoverReply with agent_name = %+v, %v", r, err)
+		}
+		_, err = db.HandoverReply(desk, "acme", sess.SessionID, "  ", "")
+		wantCode(t, err, baton.EINVALID, "HandoverReply(blank)")
+
+		// The desk ends the handover: the bot answers again.
+		h, err = db.EndHandover(desk, "acme", sess.SessionID)
+		if err != nil || h.Status != baton.StatusBot || h.ListenMode || !h.Changed {
+			t.Fatalf("EndHandover = %+v, %v; want bot, changed", h, err)
+		}
+		if types := e.visitorTypes(t, conv, e.snapshot(t, conv).Conversation.LastVisitorSeq-2); !slices.Contains(types, baton.VisitorHandoffEnded) {
+			t.Errorf("the visitor's last events = %v, want handoff_ended", types)
+		}
+		if h, err := db.EndHandover(desk, "acme", sess.SessionID); err != nil || h.Changed {
+			t.Errorf("second EndHandover = %+v, %v; want unchanged", h, err)
+		}
+		e.say(t, v, "Thanks, one more question")
+		if n := jobs.count("bot_reply"); n != 3 {
+			t.Errorf("bot replies enqueued = %d, want 3 (the bot answers again)", n)
+		}
+		if n := len(e.integrationDeliveries(t)); n != 2 {
+			t.Errorf("deliveries after the handover ended = %d, want still 2", n)
+		}
+		_, err = db.HandoverReply(desk, "acme", sess.SessionID, "Too late.", "")
+		wantCode(t, err, baton.ECONFLICT, "HandoverReply after the handover ended")
+
+		// Unknown chatbot or visitor, and another account's desk: not found, nothing changed.
+		snap = e.snapshot(t, conv)
+		other := e.otherAccount(t)
+		otherDesk := other.desk(t, baton.ScopeHandover)
+		for name, call := range map[string]func() error{
+			"unknown bot":      func() error { _, err := db.Takeover(desk, "nope", sess.SessionID); return err },
+			"unknown visitor":  func() error { _, err := db.Takeover(desk, "acme", "web:nobody"); return err },
+			"empty visitor":    func() error { _, err := db.Takeover(desk, "acme", ""); return err },
+			"other account":    func() error { _, err := db.Takeover(otherDesk, "acme", sess.SessionID); return err },
+			"other account id": func() error { _, err := db.Takeover(otherDesk, e.bot.ID, sess.SessionID); return err },
+			"other's reply": func() error {
+				_, err := db.HandoverReply(otherDesk, "acme", sess.SessionID, "hi", "")
+				return err
+			},
+			"other's end": func() error { _, err := db.EndHandover(otherDesk, "acme", sess.SessionID); return err },
+		} {
+			wantCode(t, call(), baton.ENOTFOUND, "%s", name)
+		}
+		e.unchanged(t, snap, "calls with unknown or foreign ids")
+	})
+}
+
+func TestExternalHandoverEdges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		withIntegrations(e)
+		if _, err := db.UpdateChatbot(e.ctx, e.bot.Slug, baton.ChatbotUpdate{HandoverWebhookURL: ptr("https://desk.example/handover")}); err != nil {
+			t.Fatal(err)
+		}
+		desk := e.desk(t, baton.ScopeHandover)
+
+		t.Run("a takeover from the bot tells the visitor and calls no webhook", func(t *testing.T) {
+			sess, v := e.namedVisitor(t, "Bo")
+			e.say(t, v, "hi")
+			after := e.snapshot(t, sess.ConversationID).Conversation.LastVisitorSeq
+			if _, err := db.Takeover(desk, "acme", sess.SessionID); err != nil {
+				t.Fatal(err)
+			}
+			if types := e.visitorTypes(t, sess.ConversationID, after); !slices.Contains(types, baton.VisitorHandoffStarted) ||
+				!slices.Contains(types, baton.VisitorStatus) {
+				t.Errorf("the visitor saw %v, want handoff_started and status", types)
+			}
+			for _, d := range e.integrationDeliveries(t) {
+				if d.Kind == baton.DeliveryKindHandover {
+					t.Errorf("the desk's own takeover called the handover webhook: %+v", d)
+				}
+			}
+		})
+
+		t.Run("a conversation a teammate handles is not the desk's", func(t *testing.T) {
+			id, _ := e.conversationIn(t, baton.StatusHuman)
+			conv := e.find(t, id)
+			snap := e.snapshot(t, id)
+			_, err := db.Takeover(desk, "acme", conv.Contact.SessionID)
+			wantCode(t, err, baton.ECONFLICT, "Takeover(human)")
+			_, err = db.EndHandover(desk, "acme", conv.Contact.SessionID)
+			wantCode(t, err, baton.ECONFLICT, "EndHandover(human, not listen mode)")
+			e.unchanged(t, snap, "refused handover calls")
+			// Replying is allowed in status human, as the API's agent reply.
+			if _, err := db.HandoverReply(desk, "acme", conv.Contact.SessionID, "Desk here.", ""); err != nil {
+				t.Errorf("HandoverReply(human) = %v", err)
+			}
+		})
+
+		t.Run("a closed conversation cannot be taken over", func(t *testing.T) {
+			id, _ := e.conversationIn(t, baton.StatusClosed)
+			conv := e.find(t, id)
+			_, err := db.Takeover(desk, "acme", conv.Contact.SessionID)
+			wantCode(t, err, baton.ECONFLICT, "Takeover(closed)")
+		})
+
+		t.Run("a joined conversation taken over frees the agent", func(t *testing.T) {
+			id, _ := e.conversationIn(t, baton.StatusWaiting)
+			conv := e.find(t, id)
+			if conv.Assignee == nil {
+				t.Fatal("a joined conversation has no assignee")
+			}
+			if _, err := db.Takeover(desk, "acme", conv.Contact.SessionID); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.find(t, id); got.Status != baton.StatusHuman || got.Assignee != nil {
+				t.Errorf("after Takeover: %s, assignee %v; want human, unassigned", got.Status, got.Assignee)
+			}
+		})
+
+		t.Run("Return to AI from the console ends listen mode", func(t *testing.T) {
+			sess, v := e.namedVisitor(t, "Cy")
+			e.say(t, v, "hi")
+			if _, err := db.Takeover(desk, "acme", sess.SessionID); err != nil {
+				t.Fatal(err)
+			}
+			e.act(t, sess.ConversationID, baton.ActionRequest{Action: baton.ActionRelease})
+			h, err := db.Takeover(desk, "acme", sess.SessionID)
+			if err != nil || !h.Changed {
+				t.Errorf("Takeover after the console's release = %+v, %v; want a new takeover", h, err)
+			}
+		})
+
+		t.Run("the account's message webhook stands in for the chatbot's", func(t *testing.T) {
+			if _, err := db.UpdateIntegrationSettings(e.ctx, ptr("https://crm.example/in")); err != nil {
+				t.Fatal(err)
+			}
+			sess, v := e.namedVisitor(t, "Di")
+			e.say(t, v, "hi")
+			if _, err := db.Takeover(desk, "acme", sess.SessionID); err != nil {
+				t.Fatal(err)
+			}
+			e.say(t, v, "anyone?")
+			ds := e.integrationDeliveries(t)
+			last := ds[len(ds)-1]
+			if last.Kind != baton.DeliveryKindMessage || last.URL != "https://crm.example/in" {
+				t.Errorf("last delivery = %+v, want a message to the account's webhook", last)
+			}
+		})
+	})
+}
+
+func TestIntegrationSettings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		s, err := db.IntegrationSettings(e.ctx)
+		if err != nil || s.MessageWebhookURL != "" || s.SigningSecretSet {
+			t.Fatalf("IntegrationSettings = %+v, %v; want empty", s, err)
+		}
+		_, err = db.UpdateIntegrationSettings(e.ctx, ptr("ftp://x"))
+		wantCode(t, err, baton.EINVALID, "UpdateIntegrationSettings(ftp)")
+		s, err = db.RotateSigningSecret(e.ctx)
+		if err != nil || !strings.HasPrefix(s.SigningSecret, store.WebhookSecretPrefix) || !s.SigningSecretSet {
+			t.Fatalf("RotateSigningSecret = %+v, %v", s, err)
+		}
+		if s2, _ := db.IntegrationSettings(e.ctx); s2.SigningSecret != "" || !s2.SigningSecretSet {
+			t.Errorf("IntegrationSettings after rotation = %+v, want the secret set but not shown", s2)
+		}
+		other := e.otherAccount(t)
+		if s3, _ := db.IntegrationSettings(other.ctx); s3.SigningSecretSet {
+			t.Error("another account sees a signing secret")
+		}
+	})
+}
+
+func TestWebhookSubscriptions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		jobs := withIntegrations(e)
+
+		for name, in := range map[string]baton.WebhookInput{
+			"no url":        {Events: []string{baton.WebhookMessageCreated}},
+			"a bad url":     {URL: "mailto:x@example.com", Events: []string{baton.WebhookMessageCreated}},
+			"no event":      {URL: "https://hooks.example/in"},
+			"unknown event": {URL: "https://hooks.example/in", Events: []string{"message.deleted"}},
+			"a long description": {URL: "https://hooks.example/in", Events: []string{baton.WebhookMessageCreated},
+				Description: strings.Repeat("d", 201)},
+		} {
+			_, err := db.CreateWebhook(e.ctx, in)
+			wantCode(t, err, baton.EINVALID, "CreateWebhook with %s", name)
+		}
+		all, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/all", Events: baton.WebhookEvents})
+		if err != nil || !strings.HasPrefix(all.Secret, store.WebhookSecretPrefix) || !all.Active || len(all.Events) != len(baton.WebhookEvents) {
+			t.Fatalf("CreateWebhook = %+v, %v", all, err)
+		}
+		msgs, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/msgs",
+			Events: []string{baton.WebhookMessageCreated, baton.WebhookMessageCreated}})
+		if err != nil || !slices.Equal(msgs.Events, []string{baton.WebhookMessageCreated}) {
+			t.Fatalf("CreateWebhook(duplicate events) = %+v, %v", msgs, err)
+		}
+		off, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/off", Events: baton.WebhookEvents, Active: ptr(false)})
+		if err != nil || off.Active {
+			t.Fatalf("CreateWebhook(inactive) = %+v, %v", off, err)
+		}
+		if list, _ := db.ListWebhooks(e.ctx); len(list) != 3 || list[0].Secret != "" {
+			t.Errorf("ListWebhooks = %+v, want 3 without secrets", list)
+		}
+
+		// A conversation's life, seen by the subscriptions.
+		sess, v := e.namedVisitor(t, "Eve")
+		e.say(t, v, "I need a person")
+		e.act(t, sess.ConversationID, baton.ActionRequest{Action: baton.ActionJoin})
+		e.clock.Add(time.Second) // the ticket is told apart by its transaction's clock reading
+		if _, err := db.CreateTicket(e.ctx, baton.TicketCreate{Subject: "Call back", ConversationIDs: []string{sess.ConversationID}}); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Add(time.Second)
+		e.act(t, sess.ConversationID, baton.ActionRequest{Action: baton.ActionClose})
+
+		events := func(w *baton.Webhook) map[string]int {
+			p, err := db.ListWebhookDeliveries(e.ctx, w.ID, "", 200)
+			if err != nil {
+				t.Fatalf("ListWebhookDeliveries = %v", err)
+			}
+			n := map[string]int{}
+			for _, d := range p.Deliveries {
+				n[d.Event]++
+			}
+			return n
+		}
+		got := events(all)
+		for ev, want := range map[string]int{baton.WebhookConversationCreated: 1, baton.WebhookMessageCreated: 4,
+			baton.WebhookHandoffStarted: 1, baton.WebhookConversationAssigned: 1, baton.WebhookConversationStatusChanged: 2,
+			baton.WebhookTicketCreated: 1, baton.WebhookConversationClosed: 0} {
+			if got[ev] != want {
+				t.Errorf("deliveries of %s = %d, want %d (all: %v)", ev, got[ev], want, got)
+			}
+		}
+		if got := events(msgs); len(got) != 1 || got[baton.WebhookMessageCreated] != 4 {
+			t.Errorf("the message subscription got %v, want only its 4 messages (visitor, join, ticket, close)", got)
+		}
+		if got := events(off); len(got) != 0 {
+			t.Errorf("the inactive subscription got %v, want nothing", got)
+		}
+		if n := jobs.count("conversation_analysis"); n != 1 {
+			t.Errorf("analyses enqueued on close = %d, want 1", n)
+		}
+		an, err := db.FindAnalysis(e.ctx, sess.ConversationID)
+		if err != nil || an.Status != baton.AnalysisPending || an.Reason != baton.AnalysisOnClose {
+			t.Errorf("FindAnalysis after close = %+v, %v; want pending, reason close", an, err)
+		}
+
+		// The ticket's delivery carries the ticket with its conversation.
+		p, _ := db.ListWebhookDeliveries(e.ctx, all.ID, "", 200)
+		for _, d := range p.Deliveries {
+			body := e.payload(t, d.ID)
+			data, _ := body["data"].(map[string]any)
+			switch d.Event {
+			case baton.WebhookTicketCreated:
+				tk, _ := data["ticket"].(map[string]any)
+				if tk["subject"] != "Call back" || body["conversation_id"] != sess.ConversationID {
+					t.Errorf("ticket.created payload = %v", body)
+				}
+			case baton.WebhookConversationStatusChanged:
+				if data["status"] != "waiting" && data["status"] != "closed" {
+					t.Errorf("status_changed payload = %v", body)
+				}
+			case baton.WebhookMessageCreated:
+				if m, _ := data["message"].(map[string]any); m["conversation_id"] != sess.ConversationID {
+					t.Errorf("message.created payload = %v", body)
+				}
+			}
+		}
+
+		// Pagination of the log, newest first.
+		page1, err := db.ListWebhookDeliveries(e.ctx, all.ID, "", 5)
+		if err != nil || len(page1.Deliveries) != 5 || page1.NextCursor == "" {
+			t.Fatalf("first page = %d deliveries, cursor %q, %v", len(page1.Deliveries), page1.NextCursor, err)
+		}
+		page2, err := db.ListWebhookDeliveries(e.ctx, all.ID, page1.NextCursor, 200)
+		if err != nil || len(page2.Deliveries) != len(p.Deliveries)-5 || page2.Deliveries[0].ID >= page1.Deliveries[4].ID {
+			t.Errorf("second page = %d deliveries, %v; want the %d older ones", len(page2.Deliveries), err, len(p.Deliveries)-5)
+		}
+
+		// Update, rotate, delete; another account sees none of it.
+		up, err := db.UpdateWebhook(e.ctx, msgs.ID, baton.WebhookUpdate{Events: &[]string{baton.WebhookTicketCreated}, Active: ptr(false)})
+		if err != nil || !slices.Equal(up.Events, []string{baton.WebhookTicketCreated}) || up.Active {
+			t.Errorf("UpdateWebhook = %+v, %v", up, err)
+		}
+		_, err = db.UpdateWebhook(e.ctx, msgs.ID, baton.WebhookUpdate{URL: ptr("nope")})
+		wantCode(t, err, baton.EINVALID, "UpdateWebhook(bad url)")
+		rot, err := db.RotateWebhookSecret(e.ctx, msgs.ID)
+		if err != nil || rot.Secret == "" || rot.Secret == msgs.Secret {
+			t.Errorf("RotateWebhookSecret = %+v, %v; want a new secret", rot, err)
+		}
+		other := e.otherAccount(t)
+		for name, err := range map[string]error{
+			"find": func() error { _, err := db.FindWebhook(other.ctx, all.ID); return err }(),
+			"update": func() error {
+				_, err := db.UpdateWebhook(other.ctx, all.ID, baton.WebhookUpdate{Active: ptr(false)})
+				return err
+			}(),
+			"rotate": func() error { _, err := db.RotateWebhookSecret(other.ctx, all.ID); return err }(),
+			"ping":   func() error { _, err := db.PingWebhook(other.ctx, all.ID); return err }(),
+			"log":    func() error { _, err := db.ListWebhookDeliveries(other.ctx, all.ID, "", 10); return err }(),
+			"delete": db.DeleteWebhook(other.ctx, all.ID),
+		} {
+			wantCode(t, err, baton.ENOTFOUND, "%s of another account's webhook", name)
+		}
+		if list, _ := db.ListWebhooks(other.ctx); len(list) != 0 {
+			t.Errorf("another account lists %d webhooks", len(list))
+		}
+		if p, _ := db.ListIntegrationDeliveries(other.ctx, "", 10); len(p.Deliveries) != 0 {
+			t.Errorf("another account lists %d deliveries", len(p.Deliveries))
+		}
+		ping, err := db.PingWebhook(e.ctx, all.ID)
+		if err != nil || ping.Event != baton.WebhookPing || ping.Status != baton.WebhookPending {
+			t.Errorf("PingWebhook = %+v, %v", ping, err)
+		}
+		if err := db.DeleteWebhook(e.ctx, all.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.DeliveryToSend(context.Background(), ping.ID)
+		wantCode(t, err, baton.ENOTFOUND, "DeliveryToSend of a deleted webhook's delivery")
+	})
+}
+
+func TestDeliveryLog(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		withIntegrations(e)
+		w, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/in", Events: baton.WebhookEvents})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := db.PingWebhook(e.ctx, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := db.DeliveryToSend(context.Background(), d.ID)
+		if err != nil || out.Secret != w.Secret || out.URL != w.URL || out.Kind != baton.DeliveryKindEvent {
+			t.Fatalf("DeliveryToSend = %+v, %v; want the webhook's secret and URL", out, err)
+		}
+		steps := []struct {
+			att    baton.WebhookAttempt
+			status string
+		}{
+			{baton.WebhookAttempt{Attempt: 1, StatusCode: 500, DurationMS: 12, Error: "the receiver answered 500"}, baton.WebhookRetrying},
+			{baton.WebhookAttempt{Attempt: 2, StatusCode: 204, DurationMS: 8}, baton.WebhookSucceeded},
+		}
+		for _, s := range steps {
+			if err := db.RecordDeliveryAttempt(context.Background(), d.ID, s.att, s.status); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, _ := db.ListWebhookDeliveries(e.ctx, w.ID, "", 10)
+		got := p.Deliveries[0]
+		if got.Status != baton.WebhookSucceeded || got.Attempts != 2 || got.LastStatusCode != 204 || got.CompletedAt == nil || len(got.Log) != 2 ||
+			got.Log[0].StatusCode != 500 || got.Log[0].Error == "" || got.Log[0].DurationMS != 12 || got.Log[1].StatusCode != 204 {
+			t.Errorf("the delivery log = %+v", got)
+		}
+		// The handover and message webhooks sign with the account's secret, made on first use.
+		if _, err := db.UpdateChatbot(e.ctx, "acme", baton.ChatbotUpdate{HandoverWebhookURL: ptr("https://desk.example/h")}); err != nil {
+			t.Fatal(err)
+		}
+		e.conversationIn(t, baton.StatusWaiting)
+		ds := e.integrationDeliveries(t)
+		if len(ds) != 1 || ds[0].Kind != baton.DeliveryKindHandover {
+			t.Fatalf("deliveries after a join = %+v, want the handover webhook", ds)
+		}
+		if s, _ := db.IntegrationSettings(e.ctx); s.SigningSecretSet {
+			t.Fatal("a signing secret exists before any delivery needs one")
+		}
+		first, err := db.DeliveryToSend(context.Background(), ds[0].ID)
+		if err != nil || !strings.HasPrefix(first.Secret, store.WebhookSecretPrefix) {
+			t.Fatalf("DeliveryToSend(handover) = %+v, %v; want a signing secret", first, err)
+		}
+		again, _ := db.DeliveryToSend(context.Background(), ds[0].ID)
+		if again.Secret != first.Secret {
+			t.Error("the signing secret changed between two deliveries")
+		}
+		rotated, err := db.RotateSigningSecret(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now, _ := db.DeliveryToSend(context.Background(), ds[0].ID); now.Secret != rotated.SigningSecret || now.Secret == first.Secret {
+			t.Errorf("after rotation the delivery signs with %q, want the new secret %q", now.Secret, rotated.SigningSecret)
+		}
+	})
+}
+
+func TestAnalysisStore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		jobs := withIntegrations(e)
+		for name, fs := range map[string][]baton.AnalysisField{
+			"a bad name":    {{Name: "Order Number", Type: baton.FieldString}},
+			"a bad type":    {{Name: "order", Type: "uuid"}},
+			"a duplicate":   {{Name: "order", Type: baton.FieldString}, {Name: "order", Type: baton.FieldString}},
+			"a bad pattern": {{Name: "order", Type: baton.FieldString, Pattern: "(["}},
+			"too many": func() []baton.AnalysisField {
+				var out []baton.AnalysisField
+				for i := range store.MaxAnalysisFields + 1 {
+					out = append(out, baton.AnalysisField{Name: "f" + string(rune('a'+i)), Type: baton.FieldString})
+				}
+				return out
+			}(),
+		} {
+			_, err := db.SetAnalysisFields(e.ctx, "acme", fs)
+			wantCode(t, err, baton.EINVALID, "SetAnalysisFields with %s", name)
+		}
+		want := []baton.AnalysisField{{Name: "order_number", Type: baton.FieldString, Description: "The order number.", Pattern: `[A-Z]-\d+`},
+			{Name: "email", Type: baton.FieldEmail}, {Name: "budget", Type: ""}}
+		got, err := db.SetAnalysisFields(e.ctx, e.bot.ID, want)
+		if err != nil || len(got) != 3 || got[0] != want[0] || got[2].Type != baton.FieldString {
+			t.Fatalf("SetAnalysisFields = %+v, %v", got, err)
+		}
+		other := e.otherAccount(t)
+		_, err = db.AnalysisFields(other.ctx, "acme")
+		wantCode(t, err, baton.ENOTFOUND, "AnalysisFields of another account's chatbot")
+		_, err = db.SetAnalysisFields(other.ctx, e.bot.ID, nil)
+		wantCode(t, err, baton.ENOTFOUND, "SetAnalysisFields of another account's chatbot")
+
+		id, _ := e.conversationIn(t, baton.StatusBot)
+		_, err = db.FindAnalysis(e.ctx, id)
+		wantCode(t, err, baton.ENOTFOUND, "FindAnalysis before any")
+		an, err := db.RequestAnalysis(e.ctx, id)
+		if err != nil || an.Status != baton.AnalysisPending || an.Reason != baton.AnalysisOnDemand || jobs.count("conversation_analysis") != 1 {
+			t.Fatalf("RequestAnalysis = %+v, %v", an, err)
+		}
+		_, err = db.RequestAnalysis(other.ctx, id)
+		wantCode(t, err, baton.ENOTFOUND, "RequestAnalysis of another account's conversation")
+		_, err = db.FindAnalysis(other.ctx, id)
+		wantCode(t, err, baton.ENOTFOUND, "FindAnalysis of another account's conversation")
+
+		in, err := db.AnalysisInput(context.Background(), e.account.ID, id)
+		if err != nil || len(in.Fields) != 3 || len(in.Transcript) != 1 || in.Transcript[0].Kind != baton.KindVisitor {
+			t.Fatalf("AnalysisInput = %+v, %v", in, err)
+		}
+
+		// A finished analysis after closing goes out with conversation.closed.
+		w, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/closed", Events: []string{baton.WebhookConversationClosed}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.act(t, id, baton.ActionRequest{Action: baton.ActionClose})
+		result := &baton.Analysis{ConversationID: id, Status: baton.AnalysisDone, Reason: baton.AnalysisOnClose, Engine: baton.EngineBuiltin,
+			Summary: "The visitor needed help with an order.", Sentiment: baton.SentimentScore{Label: "neutral", Score: 0.1},
+			Fields: []baton.ExtractedField{{Name: "order_number", Type: baton.FieldString, Value: "A-1"}}, Attempts: 1}
+		if err := db.SaveAnalysis(context.Background(), e.account.ID, result, true); err != nil {
+			t.Fatal(err)
+		}
+		got2, err := db.FindAnalysis(e.ctx, id)
+		if err != nil || got2.Status != baton.AnalysisDone || got2.Summary != result.Summary || got2.CompletedAt == nil ||
+			len(got2.Fields) != 1 || got2.Fields[0].Value != "A-1" || got2.Entities.Emails == nil {
+			t.Errorf("FindAnalysis = %+v, %v", got2, err)
+		}
+		p, _ := db.ListWebhookDeliveries(e.ctx, w.ID, "", 10)
+		if len(p.Deliveries) != 1 || p.Deliveries[0].Event != baton.WebhookConversationClosed {
+			t.Fatalf("conversation.closed deliveries = %+v", p.Deliveries)
+		}
+		body := e.payload(t, p.Deliveries[0].ID)
+		data, _ := body["data"].(map[string]any)
+		conv, _ := data["conversation"].(map[string]any)
+		analysis, _ := data["analysis"].(map[string]any)
+		if conv["status"] != "closed" || analysis["summary"] != result.Summary {
+			t.Errorf("conversation.closed data = %v, want the closed conversation and its analysis", data)
+		}
+	})
+}
+
+func TestTokenLastUsed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		tok, err := db.CreateToken(e.ctx, "CRM", []baton.Scope{baton.ScopeRead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastUsed := func() *time.Time {
+			list, err := db.ListTokens(e.ctx)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("ListTokens = %+v, %v", list, err)
+			}
+			return list[0].LastUsedAt
+		}
+		if lastUsed() != nil {
+			t.Fatal("a new token has a last-used time")
+		}
+		use := func() {
+			if _, err := db.Authenticate(context.Background(), tok.Token); err != nil {
+				t.Fatal(err)
+			}
+		}
+		use()
+		first := lastUsed()
+		if first == nil || !first.Equal(start) {
+			t.Fatalf("last used = %v, want %v", first, start)
+		}
+		e.clock.Add(30 * time.Second)
+		use()
+		if got := lastUsed(); !got.Equal(start) {
+			t.Errorf("last used after a use within the minute = %v, want still %v", got, start)
+		}
+		e.clock.Add(2 * time.Minute)
+		use()
+		if got := lastUsed(); !got.Equal(start.Add(150 * time.Second)) {
+			t.Errorf("last used = %v, want %v", got, start.Add(150*time.Second))
+		}
+	})
+}
