@@ -114,12 +114,12 @@ func (n *drillNode) kill() {
 // visitor messages it sees, by id; on a lost socket it reconnects (to any node of urls)
 // and resumes each conversation with subscribe.
 type drillAgent struct {
-	t      *testing.T
-	token  string
-	mu     sync.Mutex
-	last   map[string]int64          // highest seq seen per conversation (where to resume)
-	got    map[string]map[int64]bool // seqs seen per conversation
-	seen   map[string]int            // visitor message id → times shown (once per distinct seq)
+	t     *testing.T
+	token string
+	mu    sync.Mutex
+	last  map[string]int64          // highest seq seen per conversation (where to resume)
+	got   map[string]map[int64]bool // seqs seen per conversation
+	seen  map[string]int            // visitor message id → times shown (once per distinct seq)
 	// resent counts frames whose seq the client had already: the client keeps events by
 	// seq, so they never show twice; a resume cut short by a dying node causes them.
 	resent int
