@@ -117,7 +117,6 @@ type drillAgent struct {
 	t     *testing.T
 	token string
 	mu    sync.Mutex
-	last  map[string]int64          // highest seq seen per conversation (where to resume)
 	got   map[string]map[int64]bool // seqs seen per conversation
 	seen  map[string]int            // visitor message id → times shown (once per distinct seq)
 	// resent counts frames whose seq the client had already: the client keeps events by
@@ -174,7 +173,6 @@ func (a *drillAgent) run(ctx context.Context, urls func() []string, convs []stri
 					a.resent++
 				} else {
 					a.got[f.ConversationID][f.Seq] = true
-					a.last[f.ConversationID] = max(a.last[f.ConversationID], f.Seq)
 					if f.Type == "message_created" && f.Data.Kind == "visitor" {
 						a.seen[f.Data.ID]++
 					}
@@ -341,7 +339,7 @@ func TestDrillKillANode(t *testing.T) {
 		}
 		return []string{a.url, b.url}
 	}
-	agent := &drillAgent{t: t, token: drillLogin(t, a.url), last: map[string]int64{}, got: map[string]map[int64]bool{}, seen: map[string]int{}}
+	agent := &drillAgent{t: t, token: drillLogin(t, a.url), got: map[string]map[int64]bool{}, seen: map[string]int{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go agent.run(ctx, urls, convs)
@@ -364,7 +362,7 @@ func TestDrillRestartSQLiteNode(t *testing.T) {
 	}
 	n := startDrillNode(t, "BATON_DATA_DIR="+t.TempDir())
 	tokens, convs := drillVisitors(t, n.url, 8)
-	agent := &drillAgent{t: t, token: drillLogin(t, n.url), last: map[string]int64{}, got: map[string]map[int64]bool{}, seen: map[string]int{}}
+	agent := &drillAgent{t: t, token: drillLogin(t, n.url), got: map[string]map[int64]bool{}, seen: map[string]int{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	urls := func() []string { return []string{n.url} }
@@ -415,7 +413,7 @@ func TestDrillRestartNATS(t *testing.T) {
 	a := startDrillNode(t, append(common, "BATON_DATA_DIR="+t.TempDir())...)
 	b := startDrillNode(t, append(common, "BATON_DATA_DIR="+t.TempDir())...)
 	tokens, convs := drillVisitors(t, b.url, 8)
-	agent := &drillAgent{t: t, token: drillLogin(t, a.url), last: map[string]int64{}, got: map[string]map[int64]bool{}, seen: map[string]int{}}
+	agent := &drillAgent{t: t, token: drillLogin(t, a.url), got: map[string]map[int64]bool{}, seen: map[string]int{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go agent.run(ctx, func() []string { return []string{a.url} }, convs)

@@ -151,9 +151,17 @@ func (h *Hub) unregister(c *client) {
 
 // dispatch routes one envelope to the sockets it concerns. It never blocks: a socket whose
 // queue is full is dropped and told to reconnect.
+//
+// Only a new conversation changes the subscriptions (a visitor's sockets follow it); every
+// other envelope takes the read lock, so publishers on many goroutines fan out at once.
 func (h *Hub) dispatch(env *Envelope) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	if e := env.Event; e != nil && e.Type == baton.EventConversationCreated {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+	} else {
+		h.mu.RLock()
+		defer h.mu.RUnlock()
+	}
 	if e := env.Event; e != nil && e.Seq == 0 {
 		// A signal for one teammate (a notification), not part of any stream.
 		var p struct {

@@ -30,14 +30,10 @@ const EventNotification = "notification"
 // notify stores a notification for userID and emits it on the conversation stream; the
 // hub delivers notification events only to that user (see realtime).
 func (ct *convTx) notify(userID, kind, messageID, body string) error {
-	n := db.Notification{ID: ct.d.NewID(), AccountID: ct.c.AccountID, UserID: userID, Kind: kind,
-		ConversationID: &ct.c.ID, ActorName: "", Body: truncate(body, 300), CreatedAt: ct.Now()}
-	if messageID != "" {
-		n.MessageID = &messageID
-	}
-	return ct.storeNotification(n)
+	return ct.notifyFrom(userID, kind, messageID, "", body)
 }
 
+// notifyFrom is notify with the name of the teammate who caused it.
 func (ct *convTx) notifyFrom(userID, kind, messageID, actor, body string) error {
 	n := db.Notification{ID: ct.d.NewID(), AccountID: ct.c.AccountID, UserID: userID, Kind: kind,
 		ConversationID: &ct.c.ID, ActorName: actor, Body: truncate(body, 300), CreatedAt: ct.Now()}
