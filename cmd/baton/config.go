@@ -30,6 +30,8 @@ type Config struct {
 	AttachmentsDir       string `env:"BATON_ATTACHMENTS_DIR"`
 	LogLevel             string `env:"BATON_LOG_LEVEL" envDefault:"info"`
 	NoDemo               bool   `env:"BATON_NO_DEMO"`
+	// PprofAddr, when set, serves net/http/pprof on a separate (loopback) listener.
+	PprofAddr string `env:"BATON_PPROF_ADDR"`
 }
 
 // parseConfig reads the environment, then the flags of a subcommand.
@@ -45,6 +47,7 @@ func parseConfig(name string, args []string, stderr io.Writer, extra func(fs *fl
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty means SQLite in the data dir (BATON_DATABASE_URL)")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "nats:// URL; empty means an in-process bus (BATON_NATS_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (BATON_LOG_LEVEL)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty (BATON_PPROF_ADDR)")
 	if extra != nil {
 		extra(fs)
 	}

@@ -143,6 +143,9 @@ func (m *Main) Start(ctx context.Context) error {
 	if m.ln, err = net.Listen("tcp", c.Addr); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if err := m.startPprof(); err != nil {
+		return err
+	}
 	m.serveErr = make(chan error, 1)
 	go func() { m.serveErr <- m.http.Serve(m.ln) }()
 	url := m.URL()

@@ -101,7 +101,9 @@ func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, 
 	case q.pg != nil && tx.PG != nil:
 		_, err = q.pg.InsertTx(ctx, tx.PG, args, opts)
 	case q.sqlite != nil && tx.SQL != nil:
-		_, err = q.sqlite.InsertTx(ctx, tx.SQL, args, opts)
+		// Detached: in a group commit, a cancelled caller must not interrupt SQLite in the
+		// middle of the group's transaction (see store/grouped.go).
+		_, err = q.sqlite.InsertTx(context.WithoutCancel(ctx), tx.SQL, args, opts)
 	default:
 		err = errors.New("transaction and job client are of different databases")
 	}

@@ -6,3 +6,6 @@ func SetCommonThreshold(n int64) (restore func()) {
 	commonThreshold = n
 	return func() { commonThreshold = old }
 }
+
+// QueuedWrites is how many writes wait for the SQLite group commit to take them.
+func QueuedWrites(d *DB) int { return len(d.group.reqs) }

@@ -30,110 +30,21 @@ type sqlQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// sqliteConn runs queries on a pool (q) or a transaction (tx, with q == tx). It reuses
-// prepared statements from its cache: SQLite spends more time parsing a statement than
-// running most of ours.
+// sqliteConn runs queries on a pool or a transaction; the connections underneath keep
+// their statements prepared (sqlitestmt.go).
 type sqliteConn struct {
-	q     sqlQuerier
-	tx    *sql.Tx
-	cache *stmtCache
+	q sqlQuerier
+	// detach: run statements whatever happens to the caller's context. In a group commit
+	// one caller's cancelled request must not interrupt SQLite mid-statement, which would
+	// roll back the other callers' writes with it.
+	detach bool
 }
 
-// maxCachedStmts bounds the cache (the list's filters make many query shapes).
-const maxCachedStmts = 512
-
-// stmtCache holds statements prepared on one pool. A statement the writer's transaction
-// needs for the first time cannot be prepared on the pool meanwhile (the transaction holds
-// its only connection): it is noted, and prepared after the commit.
-type stmtCache struct {
-	db     *sql.DB
-	mu     sync.Mutex
-	stmts  map[string]*sql.Stmt
-	wanted map[string]bool
-}
-
-func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
-}
-
-func (c *stmtCache) get(q string) *sql.Stmt {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.stmts[q]
-}
-
-func (c *stmtCache) want(q string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.stmts)+len(c.wanted) < maxCachedStmts {
-		c.wanted[q] = true
+func (c sqliteConn) ctx(ctx context.Context) context.Context {
+	if c.detach {
+		return context.WithoutCancel(ctx)
 	}
-}
-
-// prepare prepares q on the pool now (never while one of its transactions runs).
-func (c *stmtCache) prepare(ctx context.Context, q string) {
-	c.mu.Lock()
-	full := len(c.stmts) >= maxCachedStmts
-	_, done := c.stmts[q]
-	c.mu.Unlock()
-	if full || done {
-		return
-	}
-	st, err := c.db.PrepareContext(ctx, q)
-	if err != nil {
-		return // the query runs unprepared; its own error shows there
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.stmts[q]; ok || len(c.stmts) >= maxCachedStmts {
-		st.Close()
-		return
-	}
-	c.stmts[q] = st
-}
-
-// prepareWanted prepares the statements transactions asked for (after their commit).
-func (c *stmtCache) prepareWanted(ctx context.Context) {
-	c.mu.Lock()
-	var qs []string
-	for q := range c.wanted {
-		qs = append(qs, q)
-	}
-	clear(c.wanted)
-	c.mu.Unlock()
-	for _, q := range qs {
-		c.prepare(ctx, q)
-	}
-}
-
-func (c *stmtCache) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.stmts {
-		st.Close()
-	}
-	clear(c.stmts)
-}
-
-// stmt returns the cached statement for q, bound to the transaction if there is one, or
-// nil (and notes or prepares it for next time).
-func (c sqliteConn) stmt(ctx context.Context, q string) *sql.Stmt {
-	if c.cache == nil {
-		return nil
-	}
-	st := c.cache.get(q)
-	if st == nil {
-		if c.tx != nil {
-			c.cache.want(q)
-		} else {
-			c.cache.prepare(ctx, q)
-			st = c.cache.get(q)
-		}
-	}
-	if st != nil && c.tx != nil {
-		st = c.tx.StmtContext(ctx, st)
-	}
-	return st
+	return ctx
 }
 
 var (
@@ -179,11 +90,7 @@ func (c sqliteConn) Exec(ctx context.Context, query string, args ...any) (pgconn
 		res sql.Result
 		err error
 	)
-	if st := c.stmt(ctx, q); st != nil {
-		res, err = st.ExecContext(ctx, sqliteArgs(args)...)
-	} else {
-		res, err = c.q.ExecContext(ctx, q, sqliteArgs(args)...)
-	}
+	res, err = c.q.ExecContext(c.ctx(ctx), q, sqliteArgs(args)...)
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
@@ -195,11 +102,7 @@ func (c sqliteConn) Exec(ctx context.Context, query string, args ...any) (pgconn
 }
 
 func (c sqliteConn) query(ctx context.Context, query string, args []any) (*sql.Rows, error) {
-	q := sqliteQuery(query)
-	if st := c.stmt(ctx, q); st != nil {
-		return st.QueryContext(ctx, sqliteArgs(args)...)
-	}
-	return c.q.QueryContext(ctx, q, sqliteArgs(args)...)
+	return c.q.QueryContext(c.ctx(ctx), sqliteQuery(query), sqliteArgs(args)...)
 }
 
 func (c sqliteConn) Query(ctx context.Context, query string, args ...any) (pgx.Rows, error) {

@@ -42,8 +42,6 @@ type DB struct {
 	writer *sql.DB // SQLite: the single writer connection
 	reader *sql.DB // SQLite: read-only pool
 
-	writerStmts, readerStmts *stmtCache
-
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 	// NewID returns a new public id; tests may replace it.
@@ -58,6 +56,7 @@ type DB struct {
 	Brief func(visitorMessages []string) string
 
 	hooks []TxHook
+	group *groupCommit // SQLite: the writer's group commit
 }
 
 // TxHook sees the events of a transaction just before it commits, and may write in it —
@@ -141,12 +140,15 @@ func Open(ctx context.Context, c Config) (*DB, error) {
 			return nil, err
 		}
 		d.writer.SetMaxOpenConns(1)
+		d.writer.SetMaxIdleConns(1)
 		if d.reader, err = openSQLite(path, true); err != nil {
 			d.writer.Close()
 			return nil, err
 		}
+		// Keep every reader open: a closed connection loses its prepared statements.
 		d.reader.SetMaxOpenConns(4)
-		d.writerStmts, d.readerStmts = newStmtCache(d.writer), newStmtCache(d.reader)
+		d.reader.SetMaxIdleConns(4)
+		d.group = newGroupCommit(d)
 		d.Dialect = SQLite
 	}
 	if err := d.Ping(ctx); err != nil {
@@ -171,10 +173,7 @@ func openSQLite(path string, readOnly bool) (*sql.DB, error) {
 	} else {
 		q.Set("_txlock", "immediate")
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("store: open SQLite: %w", err)
-	}
+	db := openSQLiteDB("file:" + path + "?" + q.Encode())
 	db.SetConnMaxIdleTime(0)
 	return db, nil
 }
@@ -185,9 +184,8 @@ func (d *DB) Close() error {
 		d.pg.Close()
 	}
 	var err error
-	if d.readerStmts != nil {
-		d.readerStmts.close()
-		d.writerStmts.close()
+	if d.group != nil {
+		d.group.close()
 	}
 	if d.reader != nil {
 		err = errors.Join(err, d.reader.Close())
@@ -217,7 +215,7 @@ func (d *DB) read() *db.Queries {
 	if d.pg != nil {
 		return db.New(d.pg)
 	}
-	return db.New(sqliteConn{q: d.reader, cache: d.readerStmts})
+	return db.New(sqliteConn{q: d.reader})
 }
 
 // raw returns the DBTX for reads outside a transaction (hand-built queries).
@@ -225,7 +223,7 @@ func (d *DB) raw() db.DBTX {
 	if d.pg != nil {
 		return d.pg
 	}
-	return sqliteConn{q: d.reader, cache: d.readerStmts}
+	return sqliteConn{q: d.reader}
 }
 
 // Tx is one write transaction with the events it will publish after commit.
@@ -248,49 +246,40 @@ func (tx *Tx) Now() time.Time { return tx.now }
 func (tx *Tx) Emit(e *baton.Event) { tx.events = append(tx.events, e) }
 
 // Write runs fn in a transaction; it commits when fn returns nil and then publishes the
-// events fn emitted. Any error rolls back everything.
+// events fn emitted. Any error rolls back everything fn did.
+//
+// On SQLite the writes of concurrent callers are committed together (group commit, see
+// grouped.go): fn then shares a transaction with others inside its own savepoint, and Write
+// returns once the group has committed. fn must not call Write itself.
 func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	tx := &Tx{now: d.Now().UTC().Truncate(time.Microsecond)}
-	if d.pg != nil {
-		ptx, err := d.pg.BeginTx(ctx, pgx.TxOptions{})
-		if err != nil {
-			return fmt.Errorf("store: begin: %w", err)
-		}
-		defer ptx.Rollback(context.WithoutCancel(ctx))
-		tx.PG, tx.conn = ptx, ptx
-		tx.Queries = db.New(ptx)
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if err := d.runHooks(ctx, tx); err != nil {
-			return err
-		}
-		if err := ptx.Commit(ctx); err != nil {
-			return fmt.Errorf("store: commit: %w", err)
-		}
-	} else {
-		stx, err := d.writer.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("store: begin: %w", err)
-		}
-		defer stx.Rollback()
-		tx.SQL, tx.conn = stx, sqliteConn{q: stx, tx: stx, cache: d.writerStmts}
-		tx.Queries = db.New(tx.conn)
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if err := d.runHooks(ctx, tx); err != nil {
-			return err
-		}
-		if err := stx.Commit(); err != nil {
-			return fmt.Errorf("store: commit: %w", err)
-		}
-		d.writerStmts.prepareWanted(context.WithoutCancel(ctx))
+	if d.group != nil {
+		return d.group.write(ctx, fn)
 	}
+	tx := &Tx{now: d.Now().UTC().Truncate(time.Microsecond)}
+	ptx, err := d.pg.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer ptx.Rollback(context.WithoutCancel(ctx))
+	tx.PG, tx.conn = ptx, ptx
+	tx.Queries = db.New(ptx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := d.runHooks(ctx, tx); err != nil {
+		return err
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	d.publish(ctx, tx)
+	return nil
+}
+
+func (d *DB) publish(ctx context.Context, tx *Tx) {
 	if len(tx.events) > 0 {
 		d.Publisher.Publish(context.WithoutCancel(ctx), tx.events)
 	}
-	return nil
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -1,0 +1,131 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store"
+	"github.com/baton-chat/baton/internal/storetest"
+)
+
+// recorder is a Publisher that keeps what it was given, in order.
+type recorder struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (r *recorder) Publish(_ context.Context, evs []*baton.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range evs {
+		r.events = append(r.events, e.Type)
+	}
+}
+
+// TestGroupCommit holds the SQLite writer with one write while others queue behind it, so
+// that the queued ones commit as one group: a write that fails, panics or whose caller gave
+// up is rolled back alone, the others are stored and published in the order they ran.
+func TestGroupCommit(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	pub := &recorder{}
+	db.Publisher = pub
+	ctx := context.Background()
+	if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE scratch (n INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(n int) func(tx *store.Tx) error {
+		return func(tx *store.Tx) error {
+			if _, err := tx.Conn().Exec(ctx, `INSERT INTO scratch (n) VALUES ($1)`, n); err != nil {
+				return err
+			}
+			tx.Emit(&baton.Event{Type: fmt.Sprintf("w%d", n)})
+			return nil
+		}
+	}
+
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make([]error, 7)
+	wg.Add(1)
+	go func() { // the write that holds the writer
+		defer wg.Done()
+		errs[0] = db.Write(ctx, func(tx *store.Tx) error {
+			<-release
+			return insert(0)(tx)
+		})
+	}()
+	waitQueued := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for store.QueuedWrites(db) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d writes queued, want %d", store.QueuedWrites(db), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	// Let the first write start (it leaves the queue), then queue the group, one by one so
+	// that their order is known.
+	time.Sleep(50 * time.Millisecond)
+	waitQueued(0)
+	gone, giveUp := context.WithCancel(ctx)
+	writes := []struct {
+		ctx context.Context
+		fn  func(tx *store.Tx) error
+	}{
+		{ctx, insert(1)},
+		{ctx, func(tx *store.Tx) error { // stores a row, then fails: the row must go
+			if err := insert(2)(tx); err != nil {
+				return err
+			}
+			return errors.New("refused")
+		}},
+		{ctx, insert(3)},
+		{ctx, func(tx *store.Tx) error { insert(4)(tx); panic("boom") }},
+		{gone, insert(5)}, // its caller gives up before the group runs
+		{ctx, insert(1)},  // a duplicate key: a statement error inside the group
+	}
+	for i, w := range writes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i+1] = db.Write(w.ctx, w.fn)
+		}()
+		waitQueued(i + 1)
+	}
+	giveUp()
+	close(release)
+	wg.Wait()
+
+	for i, want := range []string{"", "", "refused", "", "panicked", "context canceled", "UNIQUE"} {
+		switch err := errs[i]; {
+		case want == "" && err != nil:
+			t.Errorf("write %d: %v", i, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("write %d: err = %v, want %q", i, err, want)
+		}
+	}
+	rows, err := db.SQL().QueryContext(ctx, `SELECT n FROM scratch ORDER BY n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []int
+	for rows.Next() {
+		var n int
+		rows.Scan(&n)
+		got = append(got, n)
+	}
+	if fmt.Sprint(got) != "[0 1 3]" {
+		t.Errorf("stored rows %v, want [0 1 3]", got)
+	}
+	if fmt.Sprint(pub.events) != "[w0 w1 w3]" {
+		t.Errorf("published %v, want [w0 w1 w3] in that order", pub.events)
+	}
+}
