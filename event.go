@@ -23,6 +23,9 @@ const (
 	EventHandoffStarted      = "handoff_started"
 	EventHandoffEnded        = "handoff_ended"
 	EventAssigned            = "assigned"
+	// EventTicketCreated is an internal signal (Seq 0, no stream, never sent to a socket)
+	// for a ticket that no conversation's event announces: one created on its own.
+	EventTicketCreated = "ticket_created"
 )
 
 // Event types on the visitor socket (R3).

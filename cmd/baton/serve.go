@@ -107,6 +107,7 @@ func (m *Main) Start(ctx context.Context) error {
 	river.AddWorker(workers, &jobs.RingTimeout{DB: d})
 	river.AddWorker(workers, &jobs.AutoResolve{DB: d})
 	river.AddWorker(workers, &jobs.Abandon{DB: d})
+	river.AddWorker(workers, &jobs.Prune{DB: d, Logger: m.Logger})
 	api := httpapi.NewServer(d, m.Logger)
 	api.Ready = m.Bus.Ping
 	api.Blobs = m.Blobs
@@ -122,7 +123,8 @@ func (m *Main) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	if m.Jobs, err = jobs.New(ctx, d, jobs.Config{Workers: workers, Logger: m.Logger.With("component", "river")}); err != nil {
+	if m.Jobs, err = jobs.New(ctx, d, jobs.Config{Workers: workers, Logger: m.Logger.With("component", "river"),
+		Periodic: []*river.PeriodicJob{jobs.PrunePeriodically()}}); err != nil {
 		return err
 	}
 	d.Jobs = m.Jobs

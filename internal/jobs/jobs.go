@@ -38,6 +38,8 @@ type Config struct {
 	MaxWorkers int
 	// Insert-only clients enqueue but never work (for CLI tools and tests).
 	InsertOnly bool
+	// Periodic jobs run on the elected leader only.
+	Periodic []*river.PeriodicJob
 }
 
 // New migrates River's tables and builds the client (not started).
@@ -50,6 +52,7 @@ func New(ctx context.Context, d *store.DB, c Config) (*Queue, error) {
 	if !c.InsertOnly {
 		rc.Workers = c.Workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.MaxWorkers}}
+		rc.PeriodicJobs = c.Periodic
 	}
 	q := &Queue{}
 	switch d.Dialect {

@@ -75,6 +75,8 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 	if utf8.RuneCountInString(content) > baton.MaxMessageLength {
 		content = string([]rune(content)[:baton.MaxMessageLength-1]) + "…"
 	}
+	// An auto-reply saying "thanks" settles nothing.
+	thanks := !in.Automated && IsThanks(content)
 	receive := func(tx *Tx) error {
 		n, err := tx.InsertChannelReceipt(ctx, db.InsertChannelReceiptParams{ChatbotID: in.ChatbotID, ExternalID: in.Key, CreatedAt: tx.Now()})
 		if err != nil {
@@ -85,6 +87,12 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 		bot, err := tx.GetChatbotByID(ctx, in.ChatbotID)
 		if err != nil {
 			return fmt.Errorf("inbound chatbot: %w", err)
+		}
+		if thanks {
+			// It may resolve the conversation and free a seat: routing lock first.
+			if err := tx.lockRouting(ctx, bot.AccountID); err != nil {
+				return err
+			}
 		}
 		contact, err := d.inboundContact(ctx, tx, bot, in)
 		if err != nil {
@@ -106,12 +114,7 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 			return err
 		}
 		// The bot reads text only: a file alone waits for a person or the next question.
-		if !in.Automated && content != "" {
-			if err := ct.enqueueBotReply(m); err != nil {
-				return err
-			}
-		}
-		return ct.save()
+		return ct.visitorSaid(m, thanks, !in.Automated && content != "")
 	}
 	err = d.Write(ctx, receive)
 	if isUnique(err) {

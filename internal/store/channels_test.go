@@ -529,3 +529,29 @@ func TestTemplatesAreValidatedAndScoped(t *testing.T) {
 		}
 	})
 }
+
+// A thank-you from a channel resolves the conversation when the chatbot says so, as it does
+// from the widget; an automated "thanks" (an auto-reply) settles nothing.
+func TestChannelThanksResolves(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, jobs, _ := channelEnv(t, db)
+		timers := baton.DefaultTimerSettings
+		timers.ResolveOnThanks = true
+		if _, err := db.UpdateChatbot(e.ctx, e.bot.ID, baton.ChatbotUpdate{Timers: &timers}); err != nil {
+			t.Fatal(err)
+		}
+		first, _ := e.receive(t, store.InboundMessage{SessionID: "wa:15550001", Key: "wamid.1", Content: "Where is my order?"})
+		e.receive(t, store.InboundMessage{SessionID: "wa:15550001", Key: "wamid.2", Content: "Thank you!", Automated: true})
+		if s := e.find(t, first.ConversationID).Status; s != baton.StatusBot {
+			t.Fatalf("after an automated thanks, status = %s, want bot", s)
+		}
+		before := jobs.botReplies()
+		e.receive(t, store.InboundMessage{SessionID: "wa:15550001", Key: "wamid.3", Content: "Thanks a lot!"})
+		if s := e.find(t, first.ConversationID).Status; s != baton.StatusResolved {
+			t.Fatalf("after thanks, status = %s, want resolved", s)
+		}
+		if jobs.botReplies() != before {
+			t.Errorf("the bot was asked to answer a thank-you that resolved the conversation")
+		}
+	})
+}

@@ -76,6 +76,8 @@ func (h *integrationRun) event(e *baton.Event) error {
 			// Tickets linked to a conversation write a system message to it.
 			return h.tickets(e.AccountID)
 		}
+	case baton.EventTicketCreated:
+		return h.tickets(e.AccountID)
 	case baton.EventConversationCreated:
 		return h.publish(e, baton.WebhookConversationCreated, map[string]any{"conversation": raw})
 	case baton.EventConversationUpdated:

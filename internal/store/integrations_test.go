@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -433,6 +434,10 @@ func TestWebhookSubscriptions(t *testing.T) {
 		}
 		e.clock.Add(time.Second)
 		e.act(t, sess.ConversationID, baton.ActionRequest{Action: baton.ActionClose})
+		e.clock.Add(time.Second) // and a ticket of no conversation
+		if _, err := db.CreateTicket(e.ctx, baton.TicketCreate{Subject: "Standalone"}); err != nil {
+			t.Fatal(err)
+		}
 
 		events := func(w *baton.Webhook) map[string]int {
 			p, err := db.ListWebhookDeliveries(e.ctx, w.ID, "", 200)
@@ -448,7 +453,7 @@ func TestWebhookSubscriptions(t *testing.T) {
 		got := events(all)
 		for ev, want := range map[string]int{baton.WebhookConversationCreated: 1, baton.WebhookMessageCreated: 4,
 			baton.WebhookHandoffStarted: 1, baton.WebhookConversationAssigned: 1, baton.WebhookConversationStatusChanged: 2,
-			baton.WebhookTicketCreated: 1, baton.WebhookConversationClosed: 0} {
+			baton.WebhookTicketCreated: 2, baton.WebhookConversationClosed: 0} {
 			if got[ev] != want {
 				t.Errorf("deliveries of %s = %d, want %d (all: %v)", ev, got[ev], want, got)
 			}
@@ -475,7 +480,9 @@ func TestWebhookSubscriptions(t *testing.T) {
 			switch d.Event {
 			case baton.WebhookTicketCreated:
 				tk, _ := data["ticket"].(map[string]any)
-				if tk["subject"] != "Call back" || body["conversation_id"] != sess.ConversationID {
+				linked := tk["subject"] == "Call back" && body["conversation_id"] == sess.ConversationID
+				alone := tk["subject"] == "Standalone" && body["conversation_id"] == nil && fmt.Sprint(tk["conversation_ids"]) == "[]"
+				if !linked && !alone {
 					t.Errorf("ticket.created payload = %v", body)
 				}
 			case baton.WebhookConversationStatusChanged:

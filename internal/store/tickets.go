@@ -101,6 +101,12 @@ func (d *DB) createTicket(ctx context.Context, tx *Tx, accountID string, c baton
 		CreatedAt: tx.Now()}); err != nil {
 		return "", fmt.Errorf("create ticket: %w", err)
 	}
+	if len(c.ConversationIDs) == 0 {
+		// No conversation's system message announces it: signal it for the ticket.created
+		// webhook (integrations hook).
+		tx.Emit(&baton.Event{Type: baton.EventTicketCreated, AccountID: accountID, CreatedAt: tx.Now(),
+			Payload: mustJSON(map[string]string{"ticket_id": id})})
+	}
 	for _, cid := range c.ConversationIDs {
 		if err := tx.LinkTicketConversation(ctx, db.LinkTicketConversationParams{TicketID: id, ConversationID: cid}); err != nil {
 			return "", err

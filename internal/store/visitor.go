@@ -163,24 +163,34 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 		if m, err = ct.addMessage(baton.KindVisitor, sender{name: "Visitor"}, content, ""); err != nil {
 			return err
 		}
-		if s := baton.Status(ct.c.Status); thanks && (s == baton.StatusBot || s == baton.StatusHuman) {
-			t, err := ct.timers()
-			if err != nil {
-				return err
-			}
-			if t.ResolveOnThanks {
-				return ct.apply(nil, baton.ActionRequest{Action: baton.ActionAutoResolve, Reason: "the visitor said the question is settled."})
-			}
-		}
-		if err := ct.enqueueBotReply(m); err != nil {
-			return err
-		}
-		return ct.save()
+		return ct.visitorSaid(m, thanks, true)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// visitorSaid finishes storing a visitor's message, from any channel: a thank-you that
+// settles the question resolves the conversation when the chatbot's timers say so (the
+// caller then holds the routing lock, since a seat may free); otherwise the bot is asked to
+// answer when botAnswers.
+func (ct *convTx) visitorSaid(m *baton.Message, thanks, botAnswers bool) error {
+	if s := baton.Status(ct.c.Status); thanks && (s == baton.StatusBot || s == baton.StatusHuman) {
+		t, err := ct.timers()
+		if err != nil {
+			return err
+		}
+		if t.ResolveOnThanks {
+			return ct.apply(nil, baton.ActionRequest{Action: baton.ActionAutoResolve, Reason: "the visitor said the question is settled."})
+		}
+	}
+	if botAnswers {
+		if err := ct.enqueueBotReply(m); err != nil {
+			return err
+		}
+	}
+	return ct.save()
 }
 
 // visitorConversation locks the conversation a visitor's new message belongs to: their

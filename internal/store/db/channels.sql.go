@@ -412,6 +412,18 @@ func (q *Queries) MessageByExternalID(ctx context.Context, arg MessageByExternal
 	return i, err
 }
 
+const pruneChannelReceipts = `-- name: PruneChannelReceipts :execrows
+DELETE FROM channel_receipts WHERE created_at < $1
+`
+
+func (q *Queries) PruneChannelReceipts(ctx context.Context, createdAt time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, pruneChannelReceipts, createdAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const setChannelError = `-- name: SetChannelError :exec
 UPDATE channels SET error = $3 WHERE chatbot_id = $1 AND kind = $2
 `

@@ -501,6 +501,18 @@ func (q *Queries) ListWebhooks(ctx context.Context, accountID string) ([]Webhook
 	return items, nil
 }
 
+const pruneWebhookDeliveries = `-- name: PruneWebhookDeliveries :execrows
+DELETE FROM webhook_deliveries WHERE created_at < $1 AND status IN ('succeeded', 'failed')
+`
+
+func (q *Queries) PruneWebhookDeliveries(ctx context.Context, createdAt time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, pruneWebhookDeliveries, createdAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const recordWebhookAttempt = `-- name: RecordWebhookAttempt :exec
 INSERT INTO webhook_attempts (delivery_id, attempt, status_code, duration_ms, error, created_at)
 VALUES ($1, $2, $3, $4, $5, $6)

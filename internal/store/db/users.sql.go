@@ -361,6 +361,30 @@ func (q *Queries) MarkAgentOnline(ctx context.Context, arg MarkAgentOnlineParams
 	return err
 }
 
+const pruneExpiredSessions = `-- name: PruneExpiredSessions :execrows
+DELETE FROM sessions WHERE expires_at < $1
+`
+
+func (q *Queries) PruneExpiredSessions(ctx context.Context, expiresAt time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, pruneExpiredSessions, expiresAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const pruneRateMarks = `-- name: PruneRateMarks :execrows
+DELETE FROM rate_marks WHERE at < $1
+`
+
+func (q *Queries) PruneRateMarks(ctx context.Context, at time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, pruneRateMarks, at)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const revokeAPIToken = `-- name: RevokeAPIToken :execrows
 UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL
 `

@@ -78,3 +78,6 @@ SELECT * FROM channel_templates WHERE id = $1 AND chatbot_id = $2;
 
 -- name: DeleteChannelTemplate :execrows
 DELETE FROM channel_templates WHERE id = $1 AND chatbot_id = $2;
+
+-- name: PruneChannelReceipts :execrows
+DELETE FROM channel_receipts WHERE created_at < $1;

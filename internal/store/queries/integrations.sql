@@ -107,3 +107,6 @@ UPDATE conversation_analyses SET error = $3, attempts = $4 WHERE conversation_id
 
 -- name: TranscriptMessages :many
 SELECT * FROM messages WHERE conversation_id = $1 AND kind IN ('visitor', 'bot', 'agent') ORDER BY seq LIMIT $2;
+
+-- name: PruneWebhookDeliveries :execrows
+DELETE FROM webhook_deliveries WHERE created_at < $1 AND status IN ('succeeded', 'failed');

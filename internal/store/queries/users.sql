@@ -69,3 +69,9 @@ UPDATE users SET availability = 'offline' WHERE availability <> 'offline' AND (l
 
 -- name: CountAvailableAgents :one
 SELECT count(*) FROM users WHERE account_id = $1 AND availability = 'online' AND last_active_at >= $2;
+
+-- name: PruneRateMarks :execrows
+DELETE FROM rate_marks WHERE at < $1;
+
+-- name: PruneExpiredSessions :execrows
+DELETE FROM sessions WHERE expires_at < $1;
