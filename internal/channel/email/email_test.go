@@ -1,6 +1,7 @@
 package email_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/tls"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/channel/channeltest"
@@ -448,4 +450,73 @@ func TestEmail(t *testing.T) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return strings.TrimSpace(line)
+}
+
+// noIdle forwards an IMAP connection to the mailbox with IDLE struck from every capability
+// list the server sends, as a server without IDLE (RFC 2177) would answer.
+func noIdle(t *testing.T, target string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			go func() { io.Copy(server, client); server.Close() }()
+			go func() {
+				defer client.Close()
+				r := bufio.NewReader(server)
+				for {
+					line, err := r.ReadString('\n')
+					if strings.Contains(line, "CAPABILITY") {
+						line = strings.ReplaceAll(line, " IDLE", "")
+					}
+					if _, werr := io.WriteString(client, line); werr != nil || err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// Where the server has no IDLE, the mailbox is polled: a new mail arrives within a poll
+// interval, and IDLE is never tried.
+func TestEmailPollsWithoutIdle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		serverTLS, clientTLS := testTLS(t)
+		box, out := newMailbox(t), newRelay(t, serverTLS)
+		adapter := &email.Adapter{TLSConfig: clientTLS}
+		e := channeltest.New(t, db, adapter)
+		poller := &email.Poller{DB: db, Service: e.Service, Adapter: adapter, Logger: e.Logger, PollInterval: 200 * time.Millisecond}
+		e.Service.OnChange = poller.Reload
+		t.Cleanup(poller.Start())
+		imapHost, imapPort := hostPort(t, noIdle(t, box.addr))
+		smtpHost, smtpPort := hostPort(t, out.addr)
+		cfg := map[string]any{"from_address": "support@acme.test", "imap_host": imapHost, "imap_port": imapPort,
+			"imap_user": imapUser, "imap_password": imapPass, "imap_tls": false, "smtp_host": smtpHost, "smtp_port": smtpPort,
+			"smtp_user": smtpUser, "smtp_password": smtpPass, "smtp_tls": false}
+		channeltest.Want(t, e.AsOwner(t, "PUT", "/api/v1/chatbots/demo/channels/email", cfg), http.StatusOK, "PUT email")
+		e.Eventually(t, "the mailbox open without IDLE", func() bool { return e.LogCount(`"idle":false`) > 0 })
+
+		box.deliver(t, readMail(t, "mail_first.eml"))
+		e.Eventually(t, "the mail's conversation", func() bool { return len(e.Conversations(t)) == 1 })
+		if c := e.Conversations(t)[0]; c.Subject != "Order 1234 arrived damaged" {
+			t.Errorf("conversation subject = %q", c.Subject)
+		}
+		if n := e.LogCount("email: waiting for new mail"); n != 0 {
+			t.Errorf("IDLE was tried %d times on a server without it", n)
+		}
+	})
 }
