@@ -316,3 +316,53 @@ func TestTokenScopes(t *testing.T) {
 		})
 	})
 }
+
+// TestSessionFixation: a session id is only ever issued by the server at sign-in — never
+// adopted from the request — so a session planted in a browser before the victim signs in
+// (a made-up value, or the attacker's own valid session) never becomes the victim's.
+func TestSessionFixation(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		_, attacker := e.newUser(t, e.Account.ID, "mallory@acme.test", baton.RoleAgent)
+		login := `{"email":"owner@acme.test","password":"` + testPassword + `"}`
+		sameOrigin := map[string]string{"Sec-Fetch-Site": "same-origin"}
+		for name, planted := range map[string]string{
+			"a made-up session id":       "bts_" + strings.Repeat("A", 43),
+			"the attacker's own session": attacker,
+		} {
+			t.Run(name, func(t *testing.T) {
+				r := e.do(t, req{Method: "POST", URL: "/api/v1/session", Cookie: planted, Headers: sameOrigin, Body: login}).wantStatus(t, http.StatusOK)
+				var issued string
+				for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+					if c.Name == httpapi.SessionCookie {
+						issued = c.Value
+						if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
+							t.Errorf("session cookie %+v: want HttpOnly, SameSite=Lax, Path=/", c)
+						}
+					}
+				}
+				if issued == "" || issued == planted {
+					t.Fatalf("sign-in issued %q with %q planted: want a new session id", issued, planted)
+				}
+				var me map[string]any
+				e.do(t, req{Method: "GET", URL: "/api/v1/me", Cookie: issued}).decode(t, &me)
+				if me["email"] != "owner@acme.test" {
+					t.Errorf("the issued session is %v's, want the owner's", me["email"])
+				}
+				// The planted value gained nothing: unknown stays unknown, the attacker's stays theirs.
+				pr := e.do(t, req{Method: "GET", URL: "/api/v1/me", Cookie: planted})
+				if strings.Contains(string(pr.Body), "owner@acme.test") {
+					t.Errorf("the planted session now signs in as the owner: %s", pr.Body)
+				}
+			})
+		}
+		t.Run("sessions over HTTPS are Secure", func(t *testing.T) {
+			r := e.do(t, req{Method: "POST", URL: "/api/v1/session", Headers: map[string]string{"Sec-Fetch-Site": "same-origin",
+				"X-Forwarded-Proto": "https"}, Body: login}).wantStatus(t, http.StatusOK)
+			for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+				if c.Name == httpapi.SessionCookie && !c.Secure {
+					t.Errorf("session cookie over HTTPS is not Secure: %+v", c)
+				}
+			}
+		})
+	})
+}
