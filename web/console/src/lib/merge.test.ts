@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { at, conv, msg } from '../test/fixtures';
-import { compareRows, mergeMessages, mergePage, upsertRow } from './merge';
+import { applyMessageUpdate, compareRows, deliveryAdvances, mergeMessages, mergePage, upsertRow } from './merge';
 
 describe('upsertRow', () => {
   const rows = mergePage([], [conv({ id: 'a', last_activity_at: at(3) }), conv({ id: 'b', last_activity_at: at(2) }), conv({ id: 'c', last_activity_at: at(1) })]);
@@ -90,5 +90,35 @@ describe('upsertRow insertion place', () => {
     const rows = mergePage([], [conv({ id: 'a', last_activity_at: at(3) }), conv({ id: 'c', last_activity_at: at(1) })]);
     const out = upsertRow(rows, conv({ id: 'b', last_activity_at: at(2) }), { insert: true });
     expect(out.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('delivery status', () => {
+  it('only moves forward, failed only before delivered', () => {
+    expect(deliveryAdvances('queued', 'sent')).toBe(true);
+    expect(deliveryAdvances('sent', 'read')).toBe(true);
+    expect(deliveryAdvances('read', 'delivered')).toBe(false);
+    expect(deliveryAdvances('sent', 'queued')).toBe(false);
+    expect(deliveryAdvances('sent', 'failed')).toBe(true);
+    expect(deliveryAdvances('delivered', 'failed')).toBe(false);
+    expect(deliveryAdvances('failed', 'delivered')).toBe(true);
+    expect(deliveryAdvances('failed', 'queued')).toBe(false);
+    expect(deliveryAdvances(undefined, 'queued')).toBe(true);
+    expect(deliveryAdvances('sent', undefined)).toBe(false);
+  });
+
+  it('keeps the further status when a stale page is merged after a live update', () => {
+    const live = msg({ id: 'a', seq: 1, kind: 'agent', delivery_status: 'read' });
+    const stale = msg({ id: 'a', seq: 1, kind: 'agent', delivery_status: 'sent' });
+    expect(mergeMessages([live], [stale])[0]!.delivery_status).toBe('read');
+  });
+
+  it('applyMessageUpdate replaces only the delivery of a held message', () => {
+    const list = [msg({ id: 'a', seq: 1, kind: 'agent', delivery_status: 'sent' }), msg({ id: 'b', seq: 2 })];
+    const out = applyMessageUpdate(list, { id: 'a', delivery_status: 'failed', delivery_error: 'blocked' })!;
+    expect(out[0]).toMatchObject({ delivery_status: 'failed', delivery_error: 'blocked', content: 'text a' });
+    expect(out[1]).toBe(list[1]);
+    expect(applyMessageUpdate(list, { id: 'zz', delivery_status: 'sent' })).toBeNull();
+    expect(applyMessageUpdate(list, { id: 'a', delivery_status: 'sent' })).toBeNull(); // nothing changes
   });
 });

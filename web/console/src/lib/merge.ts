@@ -1,6 +1,6 @@
 // Pure merge rules for the conversation list and the thread. The stores call these; the
 // tests exercise them directly.
-import type { Conversation, Message } from './types';
+import type { Conversation, DeliveryStatus, Message } from './types';
 
 /** Newest activity first; ties broken by id so the order is stable. */
 export function compareRows(a: Conversation, b: Conversation): number {
@@ -102,8 +102,52 @@ export function mergeMessages(existing: readonly Message[], incoming: readonly M
       seqs.set(m.seq, m.id);
     }
     const prev = byId.get(m.id);
-    // A later copy (a delivery update) replaces an earlier one.
-    byId.set(m.id, prev ? { ...prev, ...m } : m);
+    // A later copy (a delivery update) replaces an earlier one, but a delivery status never
+    // moves backwards (a page read before a message_updated frame arrives after it).
+    byId.set(m.id, prev ? mergeMessage(prev, m) : m);
   }
   return [...byId.values()].sort((a, b) => a.seq - b.seq || Date.parse(a.created_at) - Date.parse(b.created_at));
+}
+
+const DELIVERY_RANK: Record<string, number> = { '': 0, queued: 1, sent: 2, delivered: 3, read: 4, failed: 0 };
+
+/**
+ * Whether an outbound message's delivery status may move from cur to next — the server's
+ * rule (M4): never backwards; failed only before delivered; after failed, any later
+ * report from the provider (sent, delivered, read) wins.
+ */
+export function deliveryAdvances(cur: DeliveryStatus | undefined, next: DeliveryStatus | undefined): boolean {
+  const c = cur ?? '';
+  if (next === undefined) return false;
+  if (next === c) return true;
+  if (next === 'failed') return (DELIVERY_RANK[c] ?? 0) < DELIVERY_RANK.delivered!;
+  if (c === 'failed') return (DELIVERY_RANK[next] ?? 0) > DELIVERY_RANK.queued!;
+  return (DELIVERY_RANK[next] ?? 0) >= (DELIVERY_RANK[c] ?? 0);
+}
+
+function mergeMessage(prev: Message, m: Message): Message {
+  const out: Message = { ...prev, ...m };
+  if (!deliveryAdvances(prev.delivery_status, m.delivery_status)) {
+    out.delivery_status = prev.delivery_status;
+    out.delivery_error = prev.delivery_error;
+  }
+  return out;
+}
+
+/**
+ * Applies a message_updated frame (a delivery status that moved on) to a thread's
+ * messages: the new list, or null when the message is not there or nothing changes.
+ */
+export function applyMessageUpdate(list: readonly Message[], m: Partial<Message> & { id: string }): Message[] | null {
+  const i = list.findIndex((x) => x.id === m.id);
+  if (i < 0) return null;
+  const cur = list[i]!;
+  if (!deliveryAdvances(cur.delivery_status, m.delivery_status)) return null;
+  const next: Message = { ...cur, delivery_status: m.delivery_status, delivery_error: m.delivery_status === 'failed' ? (m.delivery_error ?? '') : '' };
+  if (m.content !== undefined) next.content = m.content;
+  if (m.attachments !== undefined) next.attachments = m.attachments;
+  if (next.delivery_status === cur.delivery_status && next.delivery_error === (cur.delivery_error ?? '') && next.content === cur.content) return null;
+  const out = list.slice();
+  out[i] = next;
+  return out;
 }

@@ -259,3 +259,138 @@ export interface HandoffData {
   /** The user who joined; empty when the visitor or the bot asked. */
   by?: string;
 }
+
+// Post-chat analysis (SPEC P1; GET /api/v1/conversations/{id}/analysis).
+export type SentimentLabel = '' | 'positive' | 'neutral' | 'negative';
+
+export interface ExtractedField {
+  name: string;
+  type: string;
+  /** The value found, of the field's type; null when the conversation does not say. */
+  value: string | number | boolean | null;
+}
+
+export interface Analysis {
+  conversation_id: string;
+  status: 'pending' | 'done';
+  reason: 'close' | 'manual' | string;
+  /** llm (the chatbot's model) or builtin (offline); empty until the first run. */
+  engine: '' | 'llm' | 'builtin' | string;
+  model: string;
+  summary: string;
+  sentiment: { label: SentimentLabel; score: number };
+  fields: ExtractedField[] | null;
+  entities: { emails: string[] | null; phones: string[] | null; order_ids: string[] | null } | null;
+  /** What went wrong on the last failed attempt (e.g. the model failed and the built-in analyser stood in). */
+  error: string;
+  attempts: number;
+  requested_at: string;
+  completed_at: string | null;
+}
+
+/** A data field a chatbot's analysis extracts. */
+export interface AnalysisField {
+  name: string;
+  type: string;
+  description: string;
+  pattern: string;
+}
+
+export interface AnalysisFieldList {
+  fields: AnalysisField[] | null;
+  types: string[] | null;
+}
+
+// External channels (SPEC §4; docs/channels.md).
+export type ChannelKind = 'telegram' | 'whatsapp' | 'messenger' | 'email';
+
+export interface ChannelField {
+  name: string;
+  type: 'string' | 'int' | 'bool';
+  secret: boolean;
+  required: boolean;
+  /** Baton makes one up when it is left empty. */
+  generated?: boolean;
+}
+
+export interface ChannelView {
+  kind: ChannelKind | string;
+  status: 'not_configured' | 'connected' | 'disconnected' | string;
+  /** The last problem met with the provider; empty when none. */
+  error: string;
+  webhook_url: string;
+  settings: Record<string, string | number | boolean> | null;
+  secrets_set: string[] | null;
+  fields: ChannelField[] | null;
+  updated_at: string | null;
+  /** Email only, in the answer to the PUT that generated it (shown once). */
+  inbound_secret?: string;
+}
+
+export interface ChannelTemplate {
+  id: string;
+  name: string;
+  language: string;
+  parameters: string[] | null;
+  body: string;
+  created_at: string;
+}
+
+/** What an agent may send now (GET /api/v1/conversations/{id}/window). */
+export interface ChannelWindow {
+  channel: string;
+  open: boolean;
+  closes_at: string | null;
+  tag?: string;
+  template_required: boolean;
+}
+
+// Outgoing webhooks and the external handover's settings (SPEC §9 X5).
+export interface Webhook {
+  id: string;
+  url: string;
+  description: string;
+  events: string[] | null;
+  active: boolean;
+  /** Only in the answers to creation and rotation. */
+  secret?: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookAttempt {
+  attempt: number;
+  status_code: number;
+  duration_ms: number;
+  error: string;
+  at: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  webhook_id?: string;
+  kind: 'event' | 'handover' | 'message' | string;
+  event: string;
+  url: string;
+  status: 'pending' | 'retrying' | 'succeeded' | 'failed' | string;
+  attempts: number;
+  max_attempts: number;
+  last_status_code: number;
+  last_error: string;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+  log: WebhookAttempt[] | null;
+}
+
+export interface DeliveryPage {
+  deliveries: WebhookDelivery[] | null;
+  next_cursor: string;
+}
+
+export interface IntegrationSettings {
+  message_webhook_url: string;
+  signing_secret_set: boolean;
+  /** Only in the answer of POST /api/v1/integrations/signing-secret. */
+  signing_secret?: string;
+}

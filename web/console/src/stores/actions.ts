@@ -60,11 +60,18 @@ export async function updateConversation(id: string, patch: ConversationPatch, s
 
 export const REPLY_CONFLICT = 'Can only reply to handed-off conversations.';
 export const RATE_LIMITED = "You're sending messages too fast — wait a few seconds.";
+/** The code of a reply refused because the channel's window closed (WhatsApp, Messenger). */
+export const WINDOW_CLOSED = 'window_closed';
+
+/** Whether a failed send was refused because the reply window closed. */
+export function isWindowClosed(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status === 409 && err.code === WINDOW_CLOSED;
+}
 
 /** The composer's error text for a failed send. */
 export function sendErrorText(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.status === 409) return REPLY_CONFLICT;
+    if (err.status === 409) return err.code === WINDOW_CLOSED ? err.message : REPLY_CONFLICT;
     if (err.status === 429) return err.retryAfter > 0 ? `${RATE_LIMITED} (Try again in ${err.retryAfter} s.)` : RATE_LIMITED;
     return err.message;
   }
@@ -91,4 +98,11 @@ export async function transferConversation(id: string, body: TransferTarget, suc
   apply(c);
   toasts.success(success);
   return c;
+}
+
+/** Sends an approved WhatsApp template with its parameters (after the 24-hour window, C3). */
+export async function sendTemplate(id: string, templateId: string, parameters: string[]): Promise<Message> {
+  const m = await api.post<Message>(`/api/v1/conversations/${encodeURIComponent(id)}/template`, { template_id: templateId, parameters });
+  recordSent({ ...m, conversation_id: m.conversation_id || id });
+  return m;
 }

@@ -15,6 +15,7 @@ import { team } from './team.svelte';
 import { thread } from './thread.svelte';
 import { toasts } from './toasts.svelte';
 import { unread } from './unread.svelte';
+import { channelWindow } from './window.svelte';
 
 type NotificationCtor = NonNullable<ReturnType<ConstructorParameters<typeof NotificationCenter>[0]['notificationApi']>>;
 
@@ -49,6 +50,7 @@ function onFrame(f: Frame): void {
   const before = f.type === 'conversation_created' ? conversations.find((f.data as { id?: string })?.id ?? '') : undefined;
   conversations.applyFrame(f);
   thread.applyFrame(f);
+  channelWindow.applyFrame(f);
   notifications.applyFrame(f);
   if (f.type === 'conversation_created' && !before) {
     const id = (f.data as { id?: string })?.id;
@@ -70,6 +72,8 @@ function onOpen(reconnected: boolean): void {
   if (thread.id && thread.status === 'ready') {
     socket.send({ type: 'subscribe', conversation_id: thread.id, since: thread.lastSeq });
   }
+  // The visitor may have written (reopening a WhatsApp window) while the socket was down.
+  void channelWindow.load();
 }
 
 let started = false;
@@ -104,6 +108,7 @@ export function stopLive(): void {
   clock.stop();
   conversations.reset();
   thread.close();
+  channelWindow.reset();
   team.reset();
   notifications.clear();
   canned.reset();

@@ -12,6 +12,8 @@ describe('routes', () => {
     expect(parseRoute('/app/tickets/t1', '/app/')).toEqual({ name: 'tickets', ticketId: 't1' });
     expect(parseRoute('/app/settings/canned-responses', '/app/')).toEqual({ name: 'settings', tab: 'canned-responses' });
     expect(parseRoute('/app/settings/queues', '/app/')).toEqual({ name: 'settings', tab: 'queues' });
+    expect(parseRoute('/app/settings/channels', '/app/')).toEqual({ name: 'settings', tab: 'channels' });
+    expect(parseRoute('/app/settings/webhooks', '/app/')).toEqual({ name: 'settings', tab: 'webhooks' });
   });
   it('round-trips', () => {
     for (const p of ['/app/', '/app/conversations/a%2Fb', '/app/settings/team', '/app/tickets', '/app/tickets/t%201', '/app/settings/labels']) expect(routePath(parseRoute(p, '/app/'), '/app/')).toBe(p);

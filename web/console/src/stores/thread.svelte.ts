@@ -1,7 +1,7 @@
 // The open conversation and its messages (feature 4): newest page first from the API,
 // shown oldest at top; older pages on scroll-up; live frames appended without duplicates.
 import { api, errorText, query } from '../lib/api';
-import { mergeConversation, mergeMessages } from '../lib/merge';
+import { applyMessageUpdate, mergeConversation, mergeMessages } from '../lib/merge';
 import type { Conversation, Frame, Message, MessagePage, UserRef } from '../lib/types';
 
 export const MESSAGE_PAGE = 50;
@@ -28,6 +28,8 @@ export class ThreadStore {
   private deps: ThreadDeps;
   private generation = 0;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
+  /** message_updated frames that arrived while the first page was loading. */
+  private pendingUpdates: Message[] = [];
 
   constructor(deps: Partial<ThreadDeps> = {}) {
     this.deps = { get: (p) => api.get(p), userRef: () => null, ...deps };
@@ -51,6 +53,7 @@ export class ThreadStore {
     this.lastSeq = 0;
     this.olderError = '';
     this.setTyping(false);
+    this.pendingUpdates = [];
     this.status = 'loading';
     this.error = '';
     try {
@@ -63,6 +66,7 @@ export class ThreadStore {
       this.conversation = c;
       // Frames that arrived while loading are already in messages: merge, do not replace.
       this.messages = mergeMessages(this.messages, page.messages ?? []);
+      for (const u of this.pendingUpdates.splice(0)) this.messages = applyMessageUpdate(this.messages, u) ?? this.messages;
       this.nextBefore = page.next_before ?? 0;
       this.lastSeq = Math.max(this.lastSeq, c.last_seq ?? 0, ...this.messages.map((m) => m.seq));
       this.status = 'ready';
@@ -124,6 +128,18 @@ export class ThreadStore {
         if (m.kind === 'visitor') this.setTyping(false);
         return true;
       }
+      case 'message_updated': {
+        // A delivery status moved on (M4): sent, delivered, read, or failed with a reason.
+        const m = f.data as Message;
+        if (!m || typeof m.id !== 'string') return false;
+        if (this.status === 'loading') {
+          this.pendingUpdates.push(m);
+          return true;
+        }
+        const next = applyMessageUpdate(this.messages, m);
+        if (next) this.messages = next;
+        return next !== null;
+      }
       case 'conversation_updated':
       case 'conversation_created': {
         const c = f.data as Partial<Conversation> & { id: string };
@@ -160,6 +176,7 @@ export class ThreadStore {
     this.status = 'idle';
     this.nextBefore = 0;
     this.lastSeq = 0;
+    this.pendingUpdates = [];
     this.setTyping(false);
   }
 }

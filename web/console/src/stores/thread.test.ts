@@ -112,6 +112,61 @@ describe('ThreadStore', () => {
     expect(t.visitorTyping).toBe(false);
   });
 
+  it('moves a delivery status on with message_updated, never backwards', async () => {
+    const t = new ThreadStore({ get: api(2).get });
+    await t.open('c1');
+    const reply = msg({ id: 'r', seq: 3, kind: 'agent', content: 'On its way', delivery_status: 'queued' });
+    t.addMessage(reply);
+    const before = t.messages;
+    expect(t.applyFrame({ type: 'message_updated', seq: 4, conversation_id: 'c1', data: { ...reply, delivery_status: 'sent' } })).toBe(true);
+    expect(t.messages).not.toBe(before); // a new array, so the list re-renders
+    expect(t.messages.find((m) => m.id === 'r')!.delivery_status).toBe('sent');
+    t.applyFrame({ type: 'message_updated', seq: 5, conversation_id: 'c1', data: { ...reply, delivery_status: 'read' } });
+    // A late "delivered" does not undo "read"; a late "failed" does not either.
+    t.applyFrame({ type: 'message_updated', seq: 6, conversation_id: 'c1', data: { ...reply, delivery_status: 'delivered' } });
+    t.applyFrame({ type: 'message_updated', seq: 7, conversation_id: 'c1', data: { ...reply, delivery_status: 'failed', delivery_error: 'late' } });
+    expect(t.messages.find((m) => m.id === 'r')!.delivery_status).toBe('read');
+    expect(t.messages.filter((m) => m.id === 'r')).toHaveLength(1);
+    expect(t.lastSeq).toBe(7);
+  });
+
+  it('shows a failed delivery with its reason', async () => {
+    const t = new ThreadStore({ get: api(1).get });
+    await t.open('c1');
+    const reply = msg({ id: 'r', seq: 2, kind: 'agent', delivery_status: 'queued' });
+    t.addMessage(reply);
+    t.applyFrame({ type: 'message_updated', seq: 3, conversation_id: 'c1', data: { ...reply, delivery_status: 'failed', delivery_error: 'Telegram: Forbidden: bot was blocked by the user' } });
+    const m = t.messages.find((x) => x.id === 'r')!;
+    expect(m.delivery_status).toBe('failed');
+    expect(m.delivery_error).toBe('Telegram: Forbidden: bot was blocked by the user');
+  });
+
+  it('ignores message_updated of other conversations and of messages it does not hold', async () => {
+    const t = new ThreadStore({ get: api(2).get });
+    await t.open('c1');
+    const other = msg({ id: 'x', seq: 1, conversation_id: 'c2', kind: 'agent', delivery_status: 'sent' });
+    expect(t.applyFrame({ type: 'message_updated', seq: 9, conversation_id: 'c2', data: other })).toBe(false);
+    expect(t.applyFrame({ type: 'message_updated', seq: 3, conversation_id: 'c1', data: msg({ id: 'unknown', seq: 1, delivery_status: 'sent' }) })).toBe(false);
+    expect(t.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
+  });
+
+  it('applies a message_updated that arrives while the first page is loading', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const queued = msg({ id: 'm2', seq: 2, kind: 'agent', delivery_status: 'queued' });
+    const get = async <T,>(p: string): Promise<T> => {
+      await gate;
+      if (p.includes('/messages')) return { messages: [queued, msg({ id: 'm1', seq: 1 })], next_before: 0 } as T;
+      return conv({ id: 'c1', last_seq: 2 }) as T;
+    };
+    const t = new ThreadStore({ get });
+    const opening = t.open('c1');
+    t.applyFrame({ type: 'message_updated', seq: 3, conversation_id: 'c1', data: { ...queued, delivery_status: 'delivered' } });
+    release();
+    await opening;
+    expect(t.messages.find((m) => m.id === 'm2')!.delivery_status).toBe('delivered');
+  });
+
   it('reports a missing conversation as not found', async () => {
     const get = vi.fn(async () => {
       throw Object.assign(new Error('gone'), { status: 404 });

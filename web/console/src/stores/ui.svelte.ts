@@ -25,6 +25,8 @@ class UiStore {
   insertRequest = $state(0);
   sidebarOpen = $state(loadBool('baton.sidebar', true));
   sidebarTab = $state<'details' | 'analysis' | 'shortcuts' | 'related'>('details');
+  /** The chatbot last chosen on a settings page (Chatbots, Channels), so both open on it. */
+  chatbotId = $state('');
 
   toggleSidebar(): void {
     this.sidebarOpen = !this.sidebarOpen;
