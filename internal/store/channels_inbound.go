@@ -36,6 +36,10 @@ type InboundMessage struct {
 	References []string
 	// Automated marks auto-replies and bounces: stored, never answered by the bot.
 	Automated bool
+	// SentAt is when the provider says the visitor sent it (zero: unknown). A provider's
+	// late or retried delivery then opens no more of the reply window than the provider
+	// itself allows: the window counts from the earlier of this and the time it is stored.
+	SentAt time.Time
 }
 
 var errDuplicate = errors.New("store: duplicate inbound message")
@@ -106,9 +110,16 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 		if err != nil {
 			return err
 		}
+		before := ct.c.LastVisitorAt
 		if m, err = ct.addMessageWith(baton.KindVisitor, sender{name: visitorName(contact)}, content, "",
 			msgOpts{Attachments: atts, ExternalID: in.ExternalID}); err != nil {
 			return err
+		}
+		if sent := in.SentAt.UTC().Truncate(time.Microsecond); !sent.IsZero() && sent.Before(*ct.c.LastVisitorAt) {
+			if before != nil && before.After(sent) {
+				sent = *before // an older message delivered late moves nothing back
+			}
+			ct.c.LastVisitorAt = &sent
 		}
 		if err := ct.linkAttachments(atts, m.ID); err != nil {
 			return err

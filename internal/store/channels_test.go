@@ -555,3 +555,24 @@ func TestChannelThanksResolves(t *testing.T) {
 		}
 	})
 }
+
+// The reply window counts from when the provider says the visitor wrote, when that is
+// earlier than when Baton stored it (a late or retried webhook), and an older message
+// delivered late never moves it back.
+func TestWindowCountsFromTheProviderTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, _, _ := channelEnv(t, db)
+		late, _ := e.receive(t, store.InboundMessage{SessionID: "wa:15550002", Key: "wamid.late", Content: "Hello?",
+			SentAt: e.clock.Now().Add(-25 * time.Hour)})
+		w, err := db.ChannelWindow(e.ctx, late.ConversationID)
+		if err != nil || w.Open {
+			t.Fatalf("window after a message sent 25 h ago = %+v, %v; want closed", w, err)
+		}
+		e.receive(t, store.InboundMessage{SessionID: "wa:15550002", Key: "wamid.now", Content: "Anyone?", SentAt: e.clock.Now()})
+		e.receive(t, store.InboundMessage{SessionID: "wa:15550002", Key: "wamid.older", Content: "(an old one)",
+			SentAt: e.clock.Now().Add(-30 * time.Hour)})
+		if w, _ := db.ChannelWindow(e.ctx, late.ConversationID); !w.Open {
+			t.Errorf("an older message delivered late closed the window: %+v", w)
+		}
+	})
+}

@@ -261,7 +261,15 @@ func connectError(provider string, err error) error {
 // milliseconds as a number (Messenger).
 func unixTime(s string) time.Time {
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
+	if err != nil {
+		return time.Time{}
+	}
+	return unixNumber(n)
+}
+
+// unixNumber reads seconds or milliseconds since the epoch (zero: unknown).
+func unixNumber(n int64) time.Time {
+	if n <= 0 {
 		return time.Time{}
 	}
 	if n > 1e12 {

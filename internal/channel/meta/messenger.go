@@ -124,7 +124,7 @@ func (a *Messenger) Receive(ctx context.Context, c *store.ChannelConfig, r *http
 			switch {
 			case ev.Message != nil && !ev.Message.IsEcho && ev.Message.MID != "":
 				in := &channel.Inbound{InboundMessage: store.InboundMessage{SessionID: "fb:" + psid, Key: ev.Message.MID,
-					ExternalID: ev.Message.MID, Content: ev.Message.Text}, NameLookup: a.profile(psid, token)}
+					ExternalID: ev.Message.MID, Content: ev.Message.Text, SentAt: unixNumber(ev.Timestamp)}, NameLookup: a.profile(psid, token)}
 				for i, at := range ev.Message.Attachments {
 					switch at.Type {
 					case "image", "file", "video":

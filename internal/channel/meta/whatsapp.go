@@ -168,7 +168,7 @@ func (a *WhatsApp) Receive(ctx context.Context, c *store.ChannelConfig, r *http.
 					continue
 				}
 				in := &channel.Inbound{InboundMessage: store.InboundMessage{SessionID: "wa:" + m.From, Key: m.ID,
-					ExternalID: m.ID, Name: names[m.From], Phone: "+" + strings.TrimPrefix(m.From, "+")}}
+					ExternalID: m.ID, Name: names[m.From], Phone: "+" + strings.TrimPrefix(m.From, "+"), SentAt: unixTime(m.Timestamp)}}
 				a.content(in, &m, token)
 				batch.Messages = append(batch.Messages, in)
 			}
