@@ -12,6 +12,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -37,14 +39,39 @@ const (
 	sentMid   = "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P"
 )
 
+// testdata reads a captured payload with its timestamps moved to now, keeping their
+// order and spacing: the captures are from 2025-06-08, and a visitor message that old
+// would (rightly) open no reply window.
 func testdata(t *testing.T, name string) []byte {
+	t.Helper()
+	return testdataAt(t, name, time.Now())
+}
+
+// testdataAt is testdata with the capture moved to a minute before now.
+func testdataAt(t *testing.T, name string, now time.Time) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	shift := now.Add(-time.Minute).Unix() - captured
+	return capturedTime.ReplaceAllFunc(b, func(m []byte) []byte {
+		sub := capturedTime.FindSubmatch(m)
+		n, _ := strconv.ParseInt(string(sub[2]), 10, 64)
+		if len(sub[2]) == 13 { // milliseconds (Messenger)
+			n += shift * 1000
+		} else {
+			n += shift
+		}
+		return []byte(string(sub[1]) + strconv.FormatInt(n, 10))
+	})
 }
+
+// captured is the first instant of the captures (Unix seconds); capturedTime finds their
+// timestamps, in seconds as a string (WhatsApp) or in milliseconds (Messenger).
+const captured = 1749416383
+
+var capturedTime = regexp.MustCompile(`("timestamp":\s*"?)(\d{10}(?:\d{3})?)`)
 
 // sent is one request the fake Graph API received.
 type sent struct {

@@ -217,8 +217,8 @@ func TestWhatsApp(t *testing.T) {
 		})
 
 		channeltest.Step(t, "WhatsApp's own re-engagement refusal fails the message at once", func(t *testing.T) {
-			// The visitor writes again: the window opens.
-			body := strings.ReplaceAll(string(testdata(t, "wa_text_second.json")), "MUMxMQA=", "MUMxNQA=")
+			// The visitor writes again (now, by the test's clock): the window opens.
+			body := strings.ReplaceAll(string(testdataAt(t, "wa_text_second.json", e.Clock.Now())), "MUMxMQA=", "MUMxNQA=")
 			channeltest.Want(t, notify(t, e, hookPath, appSecret, []byte(body)), http.StatusOK, "a new message")
 			g.failNext("Too late after all", "wa_error_131047.json")
 			r := channeltest.Want(t, e.Reply(t, conv, "Too late after all"), http.StatusCreated, "reply").JSON(t)
