@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/blob"
+	"github.com/baton-chat/baton/internal/bot"
 	botpkg "github.com/baton-chat/baton/internal/bot"
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/jobs"
@@ -93,6 +94,7 @@ func (m *Main) Start(ctx context.Context) error {
 	}
 	d.Secrets = box
 	d.Brief = jobs.ExtractiveBrief
+	d.AsksForPerson = func(text string) (bool, string, string) { return bot.AsksForPerson(text, "") }
 	if c.AttachmentsDir == "" {
 		c.AttachmentsDir = filepath.Join(c.DataDir, "attachments")
 	}

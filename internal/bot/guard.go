@@ -49,3 +49,13 @@ func (g guard) Respond(ctx context.Context, req Request) (Reply, error) {
 	}
 	return g.next.Respond(ctx, req)
 }
+
+// AsksForPerson is the rule of [Triggers] the message path applies itself, in the visitor
+// message's own transaction, so that a visitor who asks for a person is handed off at once
+// rather than after a bot job: the reason to record and the bot's reply (in lang).
+func AsksForPerson(text, lang string) (ok bool, reason, reply string) {
+	if ok, why := DetectHandoffRequest(text); ok {
+		return true, why, localeFor(lang).connecting
+	}
+	return false, "", ""
+}

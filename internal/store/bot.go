@@ -100,44 +100,51 @@ func (d *DB) ApplyBotAnswer(ctx context.Context, accountID, convID string, ans B
 		if err != nil {
 			return err
 		}
-		status := baton.Status(ct.c.Status)
-		if !status.BotActive() {
+		if !baton.Status(ct.c.Status).BotActive() {
 			dropped = true
 			return nil
 		}
-		if ans.Content != "" {
-			content, err := CheckContent(ans.Content)
-			if err != nil {
-				return fmt.Errorf("bot answer: %w", err)
-			}
-			row, err := tx.GetChatbotByID(ctx, ct.c.ChatbotID)
-			if err != nil {
-				return err
-			}
-			delivery := baton.DeliverySent
-			if ct.c.Channel != baton.ChannelWeb {
-				delivery = baton.DeliveryQueued // the channel's delivery job sends it
-			}
-			if _, err := ct.addMessage(baton.KindBot, sender{name: row.Name}, content, delivery); err != nil {
-				return err
-			}
-		}
-		if ans.Handoff {
-			n, err := tx.availableAgents(ctx, accountID)
-			if err != nil {
-				return err
-			}
-			action := baton.ActionHandoff
-			if n == 0 {
-				action = baton.ActionHandoffNone
-			}
-			if status == baton.StatusOffline && action == baton.ActionHandoffNone {
-				// Still nobody: the visitor already sees the offline form.
-				return ct.save()
-			}
-			return ct.apply(nil, baton.ActionRequest{Action: action, Reason: ans.Reason, Brief: ans.Brief})
-		}
-		return ct.save()
+		return ct.botAnswer(ans)
 	})
 	return dropped, err
+}
+
+// botAnswer stores the bot's answer in a conversation the bot is active in; a handoff
+// needs the routing lock held (taken before the conversation's).
+func (ct *convTx) botAnswer(ans BotAnswer) error {
+	ctx, tx := ct.ctx, ct.Tx
+	status := baton.Status(ct.c.Status)
+	if ans.Content != "" {
+		content, err := CheckContent(ans.Content)
+		if err != nil {
+			return fmt.Errorf("bot answer: %w", err)
+		}
+		row, err := tx.GetChatbotByID(ctx, ct.c.ChatbotID)
+		if err != nil {
+			return err
+		}
+		delivery := baton.DeliverySent
+		if ct.c.Channel != baton.ChannelWeb {
+			delivery = baton.DeliveryQueued // the channel's delivery job sends it
+		}
+		if _, err := ct.addMessage(baton.KindBot, sender{name: row.Name}, content, delivery); err != nil {
+			return err
+		}
+	}
+	if ans.Handoff {
+		n, err := tx.availableAgents(ctx, ct.c.AccountID)
+		if err != nil {
+			return err
+		}
+		action := baton.ActionHandoff
+		if n == 0 {
+			action = baton.ActionHandoffNone
+		}
+		if status == baton.StatusOffline && action == baton.ActionHandoffNone {
+			// Still nobody: the visitor already sees the offline form.
+			return ct.save()
+		}
+		return ct.apply(nil, baton.ActionRequest{Action: action, Reason: ans.Reason, Brief: ans.Brief})
+	}
+	return ct.save()
 }

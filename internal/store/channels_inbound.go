@@ -81,6 +81,10 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 	}
 	// An auto-reply saying "thanks" settles nothing.
 	thanks := !in.Automated && IsThanks(content)
+	var ask *personAsked
+	if !in.Automated {
+		ask = d.asksForPerson(content)
+	}
 	receive := func(tx *Tx) error {
 		n, err := tx.InsertChannelReceipt(ctx, db.InsertChannelReceiptParams{ChatbotID: in.ChatbotID, ExternalID: in.Key, CreatedAt: tx.Now()})
 		if err != nil {
@@ -92,8 +96,9 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 		if err != nil {
 			return fmt.Errorf("inbound chatbot: %w", err)
 		}
-		if thanks {
-			// It may resolve the conversation and free a seat: routing lock first.
+		if thanks || ask != nil {
+			// It may resolve the conversation and free a seat, or hand it off: routing
+			// lock first.
 			if err := tx.lockRouting(ctx, bot.AccountID); err != nil {
 				return err
 			}
@@ -125,7 +130,7 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 			return err
 		}
 		// The bot reads text only: a file alone waits for a person or the next question.
-		return ct.visitorSaid(m, thanks, !in.Automated && content != "")
+		return ct.visitorSaid(m, thanks, ask, !in.Automated && content != "")
 	}
 	err = d.Write(ctx, receive)
 	if isUnique(err) {

@@ -52,6 +52,10 @@ type DB struct {
 	Jobs JobQueue
 	// Secrets seals stored secrets (nil: stored as given — tests only).
 	Secrets *secret.Box
+	// AsksForPerson, when set, tells whether a visitor's message asks for a person (H2),
+	// with the reason to record and the bot's reply: the conversation is then handed off
+	// in the message's own transaction, without waiting for a bot job.
+	AsksForPerson func(text string) (ok bool, reason, reply string)
 	// Brief writes the handoff brief from the visitor's messages, oldest first (B3).
 	Brief func(visitorMessages []string) string
 

@@ -148,10 +148,12 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 		return nil, err
 	}
 	thanks := IsThanks(content)
+	ask := d.asksForPerson(content)
 	var m *baton.Message
 	err = d.Write(ctx, func(tx *Tx) error {
-		if thanks {
-			// It may resolve the conversation and free a seat: routing lock first.
+		if thanks || ask != nil {
+			// It may resolve the conversation and free a seat, or hand it off: routing
+			// lock first.
 			if err := tx.lockRouting(ctx, v.AccountID); err != nil {
 				return err
 			}
@@ -163,7 +165,7 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 		if m, err = ct.addMessage(baton.KindVisitor, sender{name: "Visitor"}, content, ""); err != nil {
 			return err
 		}
-		return ct.visitorSaid(m, thanks, true)
+		return ct.visitorSaid(m, thanks, ask, true)
 	})
 	if err != nil {
 		return nil, err
@@ -171,11 +173,25 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 	return m, nil
 }
 
+// personAsked is a visitor's request for a person, found by DB.AsksForPerson.
+type personAsked struct{ reason, reply string }
+
+func (d *DB) asksForPerson(content string) *personAsked {
+	if d.AsksForPerson == nil {
+		return nil
+	}
+	if ok, reason, reply := d.AsksForPerson(content); ok {
+		return &personAsked{reason: reason, reply: reply}
+	}
+	return nil
+}
+
 // visitorSaid finishes storing a visitor's message, from any channel: a thank-you that
-// settles the question resolves the conversation when the chatbot's timers say so (the
-// caller then holds the routing lock, since a seat may free); otherwise the bot is asked to
-// answer when botAnswers.
-func (ct *convTx) visitorSaid(m *baton.Message, thanks, botAnswers bool) error {
+// settles the question resolves the conversation when the chatbot's timers say so; a
+// request for a person, while the bot has the conversation, hands it off at once (the
+// caller holds the routing lock in both cases, since a seat may free or be taken);
+// otherwise the bot is asked to answer when botAnswers.
+func (ct *convTx) visitorSaid(m *baton.Message, thanks bool, ask *personAsked, botAnswers bool) error {
 	if s := baton.Status(ct.c.Status); thanks && (s == baton.StatusBot || s == baton.StatusHuman) {
 		t, err := ct.timers()
 		if err != nil {
@@ -184,6 +200,9 @@ func (ct *convTx) visitorSaid(m *baton.Message, thanks, botAnswers bool) error {
 		if t.ResolveOnThanks {
 			return ct.apply(nil, baton.ActionRequest{Action: baton.ActionAutoResolve, Reason: "the visitor said the question is settled."})
 		}
+	}
+	if ask != nil && botAnswers && baton.Status(ct.c.Status) == baton.StatusBot {
+		return ct.botAnswer(BotAnswer{Content: ask.reply, Handoff: true, Reason: ask.reason})
 	}
 	if botAnswers {
 		if err := ct.enqueueBotReply(m); err != nil {
