@@ -258,6 +258,39 @@ async function main() {
   check('a handoff notice shows', (await page.locator('#baton-widget .log .notice').count()) > 0);
   await page.screenshot({ path: join(SHOTS, 'widget-agent.png'), animations: 'disabled' });
 
+  // An XSS corpus, from the agent side and typed by the visitor: every payload shows as the
+  // literal text it is, nothing runs, no element comes from it.
+  const CORPUS = [
+    '<img src=x onerror="window.__xss=1">',
+    '<script>window.__xss=2</script>',
+    '"><svg onload="window.__xss=3">',
+    '<a href="javascript:window.__xss=4">click me</a>',
+    "{{constructor.constructor('window.__xss=5')()}}",
+    '<iframe srcdoc="<script>parent.__xss=6</script>"></iframe>',
+    '\u202eevil.exe \u202c<b>rtl</b>',
+    '&lt;b&gt;entities stay as typed&lt;/b&gt; &amp; &#60;i&#62;',
+  ];
+  // One message (agents may send one every 3 seconds, M3).
+  const hostile = CORPUS.join('\n');
+  await new Promise((r) => setTimeout(r, 3100));
+  const sentHostile = await api(base, 'POST', `/api/v1/conversations/${convId}/messages`, token, { content: hostile });
+  must('the agent sends the hostile payloads', sentHostile.status === 201 || sentHostile.status === 200, sentHostile.text);
+  const hostileBubble = page.locator('#baton-widget .log .msg.agent .bubble').filter({ hasText: 'onerror' }).last();
+  await hostileBubble.waitFor({ timeout: 20_000 });
+  check('every hostile agent payload shows literally', (await hostileBubble.textContent()) === hostile, await hostileBubble.textContent());
+  await input.fill(CORPUS[0] + ' ' + CORPUS[1]);
+  await input.press('Enter');
+  const typed = page.locator('#baton-widget .log .msg.me.sent .bubble').filter({ hasText: '<img src=x' }).last();
+  await typed.waitFor({ timeout: 20_000 });
+  check("the visitor's own hostile text shows literally", (await typed.textContent()) === CORPUS[0] + ' ' + CORPUS[1], await typed.textContent());
+  const injected = await page.evaluate(() => {
+    const root = document.querySelector('#baton-widget')?.shadowRoot ?? document.querySelector('#baton-widget');
+    const log = root?.querySelector('.log');
+    return { xss: window.__xss ?? null, elements: log ? log.querySelectorAll('.bubble img, .bubble script, .bubble svg, .bubble iframe, .bubble a[href^="javascript"], .bubble b').length : -1 };
+  });
+  check('no payload ran and none became an element', injected.xss === null && injected.elements === 0 && dialogs.length === 0,
+    JSON.stringify({ ...injected, dialogs }));
+
   const before = await page.locator('#baton-widget .log .msg').allTextContents();
   await page.reload();
   await page.locator('#baton-widget button.launcher').click();
