@@ -172,6 +172,9 @@ func openSQLite(path string, readOnly bool) (*sql.DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// Temporary files in memory: the group commit's savepoints journal each page they change
+	// first (the statement journal), which would otherwise be written to a temporary file.
+	q.Add("_pragma", "temp_store(2)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
