@@ -256,7 +256,9 @@ func (d *DB) ListTickets(ctx context.Context, f baton.TicketFilter) ([]*baton.Ti
 			return nil, "", err
 		}
 		pt, pi := args.add(ts), args.add(id)
-		where = append(where, "(t.updated_at < "+pt+" OR (t.updated_at = "+pt+" AND t.id < "+pi+"))")
+		// A range the (account_id, updated_at, id) index can seek to, as the conversation
+		// list's cursor.
+		where = append(where, "t.updated_at <= "+pt+" AND (t.updated_at < "+pt+" OR t.id < "+pi+")")
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > MaxPageSize {
