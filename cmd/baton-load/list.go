@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,16 +22,23 @@ var listQueries = []struct{ name, query string }{
 	{"last 7 days", "range=7d"},
 	{"pending", "status=pending"},
 	{"search: contact name", "q=" + url.QueryEscape("Maria Garcia")},
+	{"search: first name only", "q=Olivia"},
 	{"search: email fragment", "q=" + url.QueryEscape("olivia.brown")},
 	{"search: phone digits", "q=5550123"},
 	{"search: common word", "q=refund"},
+	{"search: word prefix", "q=refu"},
+	{"search: two letters", "q=re"},
+	{"search: name being typed", "q=" + url.QueryEscape("maria g")},
+	{"search: no match", "q=kangaroo"},
 	{"search: rare order number", "q=" + url.QueryEscape("#123456")},
 	{"search: two words", "q=" + url.QueryEscape("damaged package")},
 	{"search + filter", "q=refund&status=resolved"},
 }
 
+var listWarmup = flag.Int("warmup", 1, "list mode: unmeasured runs of each query (page 1 and the next) before the measured ones")
+
 // runList measures the conversation list's latency through the HTTP API, page 1 and the
-// page after it, iterations times per query.
+// page after it, iterations times per query, after *listWarmup unmeasured runs.
 func runList(ctx context.Context, base, token string, iterations int) error {
 	get := func(path string) (time.Duration, string, int, error) {
 		req, _ := http.NewRequestWithContext(ctx, "GET", base+path, nil)
@@ -57,7 +65,7 @@ func runList(ctx context.Context, base, token string, iterations int) error {
 	for _, q := range listQueries {
 		var first, next []time.Duration
 		rows := 0
-		for i := 0; i < iterations; i++ {
+		for i := -*listWarmup; i < iterations; i++ {
 			path := "/api/v1/conversations?limit=50"
 			if q.query != "" {
 				path += "&" + q.query
@@ -66,13 +74,17 @@ func runList(ctx context.Context, base, token string, iterations int) error {
 			if err != nil {
 				return err
 			}
-			first, rows = append(first, d), n
+			if i >= 0 {
+				first, rows = append(first, d), n
+			}
 			if cursor != "" {
 				d2, _, _, err := get(path + "&cursor=" + url.QueryEscape(cursor))
 				if err != nil {
 					return err
 				}
-				next = append(next, d2)
+				if i >= 0 {
+					next = append(next, d2)
+				}
 			}
 		}
 		fmt.Printf("%-38s %9s %9s %9s %9s %6d\n", q.name, pct(first, .5), pct(first, .95), pct(next, .5), pct(next, .95), rows)

@@ -199,44 +199,12 @@ func (d *DB) ListConversations(ctx context.Context, f baton.ConversationFilter) 
 	if f.To != nil {
 		where = append(where, "c.last_activity_at < "+args.add(*f.To))
 	}
-	drive := ""
-	if q := strings.TrimSpace(cleanSearch(f.Query)); q != "" {
-		n, err := strconv.ParseInt(strings.TrimPrefix(q, "#"), 10, 64)
-		isNumber := err == nil && n > 0
-		if isNumber && strings.HasPrefix(q, "#") {
-			where = append(where, "c.number = "+args.add(n))
-		} else {
-			plan, err := d.planSearch(ctx, a.AccountID, q)
-			if err != nil {
-				return nil, fmt.Errorf("search: %w", err)
-			}
-			found := d.searchFor(&args, a.AccountID, q, plan)
-			text := found.where
-			if found.drive != "" {
-				if isNumber {
-					// The number joins the set the query starts from.
-					found.drive = "SELECT n.id FROM conversations n WHERE n.account_id = " + args.add(a.AccountID) + " AND n.number = " + args.add(n) + " UNION " + found.drive
-				}
-				drive = found.drive
-			} else {
-				if isNumber {
-					// Bare digits are a conversation number or part of a phone number (A3).
-					text = "c.number = " + args.add(n) + " OR " + text
-				}
-				where = append(where, "("+text+")")
-			}
-		}
-	}
 	if f.Cursor != "" {
 		t, id, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return nil, err
 		}
-		// The first condition is a plain range any list index can seek (an OR alone, or a row
-		// value over columns an index lacks, would make SQLite scan from the top); the
-		// second breaks ties.
-		pt, pi := args.add(t), args.add(id)
-		where = append(where, "c.last_activity_at <= "+pt+" AND (c.last_activity_at < "+pt+" OR c.id < "+pi+")")
+		where = append(where, afterCursor(&args, t, id))
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -245,33 +213,22 @@ func (d *DB) ListConversations(ctx context.Context, f baton.ConversationFilter) 
 	if limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	from := conversationFrom
-	if drive != "" {
-		// Few matches: start from them (CROSS JOIN keeps SQLite from reordering) and sort,
-		// rather than walk the whole list looking for them.
-		from = " FROM (" + drive + ") hits CROSS JOIN conversations c ON c.id = hits.id" + strings.TrimPrefix(conversationFrom, " FROM conversations c")
+	var (
+		cs  []*baton.Conversation
+		err error
+	)
+	if q := strings.TrimSpace(cleanSearch(f.Query)); q != "" {
+		// Search plans its own queries (search.go).
+		cs, err = d.searchConversations(ctx, a.AccountID, q, where, args, limit+1)
+	} else {
+		cs, err = d.listConversations(ctx, conversationFrom, where, args.args, limit+1)
 	}
-	q := "SELECT " + conversationColumns + from + " WHERE " + strings.Join(where, " AND ") +
-		" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT " + args.add(limit+1)
-	rows, err := d.raw().Query(ctx, q, args.args...)
 	if err != nil {
-		return nil, fmt.Errorf("list conversations: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	page := &baton.ConversationPage{Conversations: []*baton.Conversation{}}
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list conversations: %w", err)
-		}
-		page.Conversations = append(page.Conversations, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list conversations: %w", err)
-	}
-	rows.Close()
-	if len(page.Conversations) > limit {
-		page.Conversations = page.Conversations[:limit]
+	page := &baton.ConversationPage{Conversations: cs}
+	if len(cs) > limit {
+		page.Conversations = cs[:limit]
 		last := page.Conversations[limit-1]
 		page.NextCursor = encodeCursor(last.LastActivityAt, last.ID)
 	}
@@ -279,6 +236,38 @@ func (d *DB) ListConversations(ctx context.Context, f baton.ConversationFilter) 
 		return nil, err
 	}
 	return page, nil
+}
+
+// afterCursor is the condition for the rows after (t, id) in list order. The first part
+// is a plain range any list index can seek (an OR alone, or a row value over columns an
+// index lacks, would make SQLite scan from the top); the second breaks ties.
+func afterCursor(args *sqlArgs, t time.Time, id string) string {
+	pt, pi := args.add(t), args.add(id)
+	return "c.last_activity_at <= " + pt + " AND (c.last_activity_at < " + pt + " OR c.id < " + pi + ")"
+}
+
+// listConversations runs one list query: the first n conversations of from (which names
+// them c) that meet every condition of where, newest activity first.
+func (d *DB) listConversations(ctx context.Context, from string, where []string, args []any, n int) ([]*baton.Conversation, error) {
+	q := "SELECT " + conversationColumns + from + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT " + strconv.Itoa(n)
+	rows, err := d.raw().Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	defer rows.Close()
+	cs := []*baton.Conversation{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list conversations: %w", err)
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	return cs, nil
 }
 
 func (d *DB) attachTagsAndLabels(ctx context.Context, cs []*baton.Conversation) error {

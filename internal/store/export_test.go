@@ -9,3 +9,11 @@ func SetCommonThreshold(n int64) (restore func()) {
 
 // QueuedWrites is how many writes wait for the SQLite group commit to take them.
 func QueuedWrites(d *DB) int { return len(d.group.reqs) }
+
+// SetProbe changes how many conversations a search probes, and how many matches among
+// them make it walk on, for a test.
+func SetProbe(rows, dense int) (restore func()) {
+	oldRows, oldDense := probeRows, probeDense
+	probeRows, probeDense = rows, dense
+	return func() { probeRows, probeDense = oldRows, oldDense }
+}

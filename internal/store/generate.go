@@ -82,8 +82,16 @@ func (d *DB) Generate(ctx context.Context, o GenerateOptions) (*baton.Account, e
 				return nil, fmt.Errorf("generate: %w", err)
 			}
 		}
-		// On an error the indexes still come back (IF NOT EXISTS makes it a no-op after success).
+		// The search triggers too: their rows are written in one statement at the end.
+		for _, tr := range bulkTriggers {
+			if _, err := d.pg.Exec(ctx, "ALTER TABLE "+tr.table+" DISABLE TRIGGER "+tr.name); err != nil {
+				return nil, fmt.Errorf("generate: %w", err)
+			}
+		}
+		// On an error the indexes and triggers still come back (IF NOT EXISTS makes it a
+		// no-op after success).
 		defer d.createBulkIndexes(context.WithoutCancel(ctx), func(string, int, int) {})
+		defer d.enableBulkTriggers(context.WithoutCancel(ctx))
 	}
 	r := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
 	now := d.Now().UTC().Truncate(time.Microsecond)
@@ -197,6 +205,16 @@ func (d *DB) Generate(ctx context.Context, o GenerateOptions) (*baton.Account, e
 	}
 	o.Progress("messages", o.Messages, o.Messages)
 	if d.Dialect == Postgres {
+		o.Progress("search words", 0, 1)
+		for _, q := range searchBackfill {
+			if _, err := d.pg.Exec(ctx, q, acc.ID); err != nil {
+				return nil, fmt.Errorf("generate: search words: %w", err)
+			}
+		}
+		o.Progress("search words", 1, 1)
+		if err := d.enableBulkTriggers(ctx); err != nil {
+			return nil, err
+		}
 		if err := d.createBulkIndexes(ctx, o.Progress); err != nil {
 			return nil, err
 		}
@@ -210,12 +228,36 @@ func (d *DB) Generate(ctx context.Context, o GenerateOptions) (*baton.Account, e
 }
 
 // bulkIndexes are the PostgreSQL search indexes Generate rebuilds after loading (the same
-// definitions as migration 00006).
+// definitions as migrations 00006 and 00007).
 var bulkIndexes = []struct{ name, create string }{
 	{"messages_content_tsv", "CREATE INDEX IF NOT EXISTS messages_content_tsv ON messages USING gin (to_tsvector('simple', content))"},
-	{"contacts_name_trgm", "CREATE INDEX IF NOT EXISTS contacts_name_trgm ON contacts USING gin (lower(name) gin_trgm_ops)"},
-	{"contacts_email_trgm", "CREATE INDEX IF NOT EXISTS contacts_email_trgm ON contacts USING gin (lower(email) gin_trgm_ops)"},
-	{"contacts_phone_trgm", "CREATE INDEX IF NOT EXISTS contacts_phone_trgm ON contacts USING gin (phone gin_trgm_ops)"},
+	{"conversation_heads_head", "CREATE INDEX IF NOT EXISTS conversation_heads_head ON conversation_heads USING gin (head)"},
+}
+
+// bulkTriggers are the PostgreSQL search triggers Generate turns off while loading; it
+// then writes the search rows with searchBackfill.
+var bulkTriggers = []struct{ table, name string }{
+	{"conversations", "conversations_search_insert"},
+	{"messages", "messages_search"},
+}
+
+// searchBackfill writes the conversation_heads and conversation_bodies rows of an
+// account's conversations (as migration 00007 does for all).
+var searchBackfill = []string{`INSERT INTO conversation_heads (conversation_id, head)
+SELECT c.id, baton_search_head(ct.name, ct.email, ct.phone, c.subject) FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+WHERE c.account_id = $1`, `INSERT INTO conversation_bodies (conversation_id, chunk, body)
+SELECT w.id, 0, w.body FROM (
+    SELECT c.id, (SELECT baton_search_agg(strip(to_tsvector('simple', m.content))) FROM messages m WHERE m.conversation_id = c.id) AS body
+    FROM conversations c WHERE c.account_id = $1) w
+WHERE length(w.body) > 0`}
+
+func (d *DB) enableBulkTriggers(ctx context.Context) error {
+	for _, tr := range bulkTriggers {
+		if _, err := d.pg.Exec(ctx, "ALTER TABLE "+tr.table+" ENABLE TRIGGER "+tr.name); err != nil {
+			return fmt.Errorf("generate: %w", err)
+		}
+	}
+	return nil
 }
 
 func (d *DB) createBulkIndexes(ctx context.Context, progress func(string, int, int)) error {

@@ -6,8 +6,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"strings"
-
-	"modernc.org/sqlite"
 )
 
 // SQLite parses a statement for longer than it runs most of ours, and database/sql prepares
@@ -20,9 +18,6 @@ import (
 // maxConnStmts bounds the statements kept per connection (the list's filters and River's
 // queries make a few hundred shapes at most).
 const maxConnStmts = 256
-
-// sqliteDriver opens Baton's SQLite connections.
-var sqliteDriver = &sqlite.Driver{}
 
 // openSQLiteDB opens a database/sql pool whose connections cache their statements.
 func openSQLiteDB(dsn string) *sql.DB {

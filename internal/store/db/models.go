@@ -168,9 +168,20 @@ type ConversationAnalysis struct {
 	CompletedAt    *time.Time
 }
 
+type ConversationBody struct {
+	ConversationID string
+	Chunk          int32
+	Body           interface{}
+}
+
 type ConversationCollaborator struct {
 	ConversationID string
 	UserID         string
+}
+
+type ConversationHead struct {
+	ConversationID string
+	Head           interface{}
 }
 
 type ConversationLabel struct {
