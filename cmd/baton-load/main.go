@@ -7,8 +7,14 @@
 //	baton-load -url http://127.0.0.1:8080 -email admin@baton.local -password … \
 //	    -visitors 1000 -agents 5 -rate 500 -duration 30s
 //
+// The visitors' sessions are all created before any visitor socket opens, and the server's
+// memory is read at both points, so that the figure per socket is the socket's own cost and
+// not that of the contact, conversation and job each session creates.
+//
 // With -mode list it measures the conversation list instead: page 1 and 2 of a mix of
-// filters and searches, as the signed-in user sees them (see docs/benchmarks.md).
+// filters and searches, as the signed-in user sees them (see docs/benchmarks.md). With
+// -mode handoff it measures the handoff alert: -agents console sockets are open and one
+// visitor after another (-iterations) asks for a person.
 package main
 
 import (
@@ -20,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -41,6 +48,7 @@ type config struct {
 	connectConcurrency            int
 	mode                          string
 	iterations                    int
+	sourceIPs                     string
 }
 
 func main() {
@@ -55,8 +63,9 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long to send")
 	flag.DurationVar(&c.settle, "settle", 3*time.Second, "wait after opening sockets before measuring memory")
 	flag.IntVar(&c.connectConcurrency, "connect-concurrency", 64, "parallel session creations and dials")
-	flag.StringVar(&c.mode, "mode", "sockets", "sockets (message load) or list (list/filter/search latency)")
+	flag.StringVar(&c.mode, "mode", "sockets", "sockets (message load), list (list/filter/search latency) or handoff (handoff alert latency: -agents sockets, -iterations handoffs)")
 	flag.IntVar(&c.iterations, "iterations", 20, "list mode: runs of each query")
+	flag.StringVar(&c.sourceIPs, "source-ips", "", "comma-separated loopback addresses to dial from (e.g. 127.0.0.2,127.0.0.3), to get past one address's ephemeral ports")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -90,21 +99,70 @@ func post(ctx context.Context, url, token string, body any, out any) (int, error
 	return resp.StatusCode, nil
 }
 
-// rss reads the server's resident memory from its Prometheus endpoint.
-func rss(ctx context.Context, base string) (float64, error) {
+// serverStats is what the server's Prometheus endpoint says about its memory.
+type serverStats struct {
+	at                                              time.Time
+	rss, heapInuse, stackInuse, goroutines, openFDs float64
+	cpu                                             float64 // seconds used since the server started
+	goSys, goReleased                               float64 // memory the Go runtime holds, and has handed back
+}
+
+// outsideGo is the resident memory the Go runtime does not account for: the binary's pages,
+// and what SQLite keeps, its page cache above all (modernc.org/sqlite allocates it outside
+// the Go heap).
+func (s serverStats) outsideGo() float64 { return s.rss - (s.goSys - s.goReleased) }
+
+// stats reads the server's resident memory, Go heap and stacks, goroutines and open files
+// from its /metrics.
+func stats(ctx context.Context, base string) (serverStats, error) {
+	st := serverStats{at: time.Now()}
 	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
 	resp, err := httpc.Do(req)
 	if err != nil {
-		return 0, err
+		return st, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	fields := map[string]*float64{
+		"process_resident_memory_bytes": &st.rss, "go_memstats_heap_inuse_bytes": &st.heapInuse,
+		"go_memstats_stack_inuse_bytes": &st.stackInuse, "go_goroutines": &st.goroutines, "process_open_fds": &st.openFDs,
+		"process_cpu_seconds_total": &st.cpu, "go_memstats_sys_bytes": &st.goSys, "go_memstats_heap_released_bytes": &st.goReleased,
+	}
+	found := false
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "process_resident_memory_bytes ") {
-			return strconv.ParseFloat(strings.Fields(line)[1], 64)
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		if p := fields[f[0]]; p != nil {
+			if *p, err = strconv.ParseFloat(f[1], 64); err != nil {
+				return st, fmt.Errorf("/metrics %s: %w", f[0], err)
+			}
+			found = found || f[0] == "process_resident_memory_bytes"
 		}
 	}
-	return 0, errors.New("no process_resident_memory_bytes in /metrics")
+	if !found {
+		return st, errors.New("no process_resident_memory_bytes in /metrics")
+	}
+	return st, nil
+}
+
+func (s serverStats) String() string {
+	return fmt.Sprintf("RSS %.1f MB, Go heap in use %.1f MB, stacks %.1f MB, %.0f goroutines, %.0f open files",
+		s.rss/1e6, s.heapInuse/1e6, s.stackInuse/1e6, s.goroutines, s.openFDs)
+}
+
+// cpuShare is the share of one core the server used between two readings.
+func cpuShare(a, b serverStats) string {
+	return fmt.Sprintf("%.1f %% of a core", 100*(b.cpu-a.cpu)/b.at.Sub(a.at).Seconds())
+}
+
+// perSocket prints what n sockets added between two readings.
+func perSocket(before, after serverStats, n int) string {
+	k := func(a, b float64) float64 { return (b - a) / 1e3 / float64(n) }
+	return fmt.Sprintf("%.2f KB RSS per socket: %.2f KB held by Go (heap in use %.2f KB, stacks %.2f KB), %.2f KB outside Go; %.2f goroutines",
+		k(before.rss, after.rss), k(before.goSys-before.goReleased, after.goSys-after.goReleased), k(before.heapInuse, after.heapInuse),
+		k(before.stackInuse, after.stackInuse), k(before.outsideGo(), after.outsideGo()), (after.goroutines-before.goroutines)/float64(n))
 }
 
 type visitor struct {
@@ -152,11 +210,18 @@ func run(ctx context.Context, c config) error {
 		}
 		return runList(ctx, base, login.Token, c.iterations)
 	}
-	before, err := rss(ctx, base)
+	if c.mode == "handoff" {
+		return runHandoff(ctx, base, c)
+	}
+	dialers, err := socketClients(c.sourceIPs)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("server RSS before: %.1f MB\n", before/1e6)
+	before, err := stats(ctx, base)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("server before:                   %s\n", before)
 
 	var login struct{ Token string }
 	if _, err := post(ctx, base+"/api/v1/session", "", map[string]string{"email": c.email, "password": c.password}, &login); err != nil {
@@ -210,7 +275,7 @@ func run(ctx context.Context, c config) error {
 		}(i == 0)
 	}
 
-	// Visitor sessions and sockets.
+	// Visitor sessions first, then their sockets, with the server's memory read between.
 	vs := make([]visitor, c.visitors)
 	start := time.Now()
 	err = parallel(c.visitors, c.connectConcurrency, func(i int) error {
@@ -220,13 +285,31 @@ func run(ctx context.Context, c config) error {
 		if _, err := post(ctx, base+"/widget/v1/sessions", "", map[string]string{"chatbot": c.chatbot, "user_id": fmt.Sprintf("load-%d-%d", start.UnixNano(), i)}, &s); err != nil {
 			return err
 		}
+		vs[i].token = s.Token
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("created %d visitor sessions in %s\n", c.visitors, time.Since(start).Round(time.Millisecond))
+	// The keep-alive connections of the session requests would count as server memory too.
+	httpc.CloseIdleConnections()
+	time.Sleep(c.settle)
+	sessions, err := stats(ctx, base)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("server with sessions, no socket: %s\n", sessions)
+
+	start = time.Now()
+	err = parallel(c.visitors, c.connectConcurrency, func(i int) error {
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		conn, _, err := websocket.Dial(dctx, wsURL(base, "/widget/v1/ws?token="+s.Token), nil)
+		conn, _, err := websocket.Dial(dctx, wsURL(base, "/widget/v1/ws?token="+vs[i].token), &websocket.DialOptions{HTTPClient: dialers[i%len(dialers)]})
 		if err != nil {
 			return fmt.Errorf("visitor socket %d: %w", i, err)
 		}
-		vs[i] = visitor{token: s.Token, conn: conn}
+		vs[i].conn = conn
 		go func() {
 			for {
 				if _, _, err := conn.Read(context.Background()); err != nil {
@@ -239,14 +322,21 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("opened %d visitor and %d agent sockets in %s\n", c.visitors, c.agents, time.Since(start).Round(time.Millisecond))
-	time.Sleep(c.settle)
-	after, err := rss(ctx, base)
+	fmt.Printf("opened %d visitor sockets in %s (and %d agent sockets before)\n", c.visitors, time.Since(start).Round(time.Millisecond), c.agents)
+	httpc.CloseIdleConnections()
+	opened, err := stats(ctx, base)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("server RSS with sockets open: %.1f MB (+%.1f MB, %.1f KB per socket)\n", after/1e6, (after-before)/1e6,
-		(after-before)/1e3/float64(c.visitors+c.agents))
+	time.Sleep(c.settle)
+	after, err := stats(ctx, base)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("server with sockets open:        %s\n", after)
+	fmt.Printf("server CPU while the sockets idled %s: %s\n", after.at.Sub(opened.at).Round(time.Second), cpuShare(opened, after))
+	fmt.Printf("visitor sockets alone:  %s\n", perSocket(sessions, after, c.visitors))
+	fmt.Printf("sessions and sockets:   %s\n", perSocket(before, after, c.visitors))
 
 	if c.rate > 0 {
 		interval := time.Duration(float64(time.Second) / c.rate)
@@ -318,6 +408,24 @@ func run(ctx context.Context, c config) error {
 		a.Close(websocket.StatusNormalClosure, "")
 	}
 	return nil
+}
+
+// socketClients returns the HTTP clients the visitor sockets dial with: one per source
+// address, or the default one.
+func socketClients(list string) ([]*http.Client, error) {
+	if list == "" {
+		return []*http.Client{http.DefaultClient}, nil
+	}
+	var out []*http.Client
+	for _, a := range strings.Split(list, ",") {
+		ip := net.ParseIP(strings.TrimSpace(a))
+		if ip == nil {
+			return nil, fmt.Errorf("-source-ips: %q is not an IP address", a)
+		}
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 30 * time.Second}
+		out = append(out, &http.Client{Transport: &http.Transport{DialContext: d.DialContext}})
+	}
+	return out, nil
 }
 
 func summary(d []time.Duration) string {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/baton-chat/baton"
-	"github.com/coder/websocket"
 )
 
 // VisitorAuth resolves a visitor token and their current conversation.
@@ -26,9 +25,8 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 // code tells the client not to retry with this token); a plain request gets 401.
 func refuse(w http.ResponseWriter, r *http.Request, anyOrigin bool, msg string) {
 	if r.Header.Get("Upgrade") != "" {
-		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: anyOrigin})
-		if err == nil {
-			conn.Close(CloseUnauthorized, msg)
+		if conn, early, ok := upgrade(w, r, anyOrigin); ok {
+			closeAtOnce(conn, early, CloseUnauthorized, msg)
 		}
 		return
 	}
@@ -63,16 +61,15 @@ func (h *Hub) VisitorHandler(auth VisitorAuth) http.Handler {
 			since = 0
 		}
 		// The widget runs on customers' sites: any origin, authenticated by the token.
-		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
-		if err != nil {
+		conn, early, ok := upgrade(w, r, true)
+		if !ok {
 			return
 		}
 		c := newClient(h, conn)
-		c.visitor = v
-		c.accountID = v.AccountID
+		c.visitor, c.accountID, c.contactID = true, v.AccountID, v.ContactID
 		c.conv.Store(conv)
-		c.followed[conv] = true
-		c.run(context.WithoutCancel(r.Context()), since)
+		c.followed = []string{conv}
+		c.serve(since, early)
 	})
 }
 
@@ -84,16 +81,15 @@ func (h *Hub) AgentHandler(authenticate func(r *http.Request) (*baton.Actor, err
 			refuse(w, r, false, "Sign in first.")
 			return
 		}
-		// Same-origin only (the console), which coder/websocket checks by default; tokens in
-		// the query string serve non-browser clients, which send no Origin.
-		conn, err := websocket.Accept(w, r, nil)
-		if err != nil {
+		// Same-origin only (the console); tokens in the query string serve non-browser
+		// clients, which send no Origin.
+		conn, early, ok := upgrade(w, r, false)
+		if !ok {
 			return
 		}
 		c := newClient(h, conn)
 		c.accountID, c.userID, c.actor, c.authz = a.AccountID, a.User.ID, a, authz
 		c.name = a.User.DisplayName()
-		c.allowed = map[string]bool{}
 		availability := a.User.Availability
 		if availability == baton.AvailabilityOffline {
 			availability = baton.AvailabilityOnline
@@ -102,6 +98,6 @@ func (h *Hub) AgentHandler(authenticate func(r *http.Request) (*baton.Actor, err
 		if onConnect != nil {
 			onConnect(r.Context(), a)
 		}
-		c.run(context.WithoutCancel(r.Context()), 0)
+		c.serve(0, early)
 	})
 }

@@ -3,6 +3,8 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"iter"
 	"log/slog"
 	"sync"
 	"time"
@@ -47,26 +49,56 @@ type Hub struct {
 	src    Source
 	logger *slog.Logger
 
+	// ctx bounds what sockets ask of the database; Close cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	poller *poller // nil: each socket is read by a goroutine of its own
+	ka     *keepalive
+	conns  sync.WaitGroup // sockets listed and not yet torn down
+
 	mu       sync.RWMutex
-	accounts map[string]map[*client]struct{} // agent sockets by account
-	users    map[string]map[*client]struct{} // agent sockets by user
-	convs    map[string]map[*client]struct{} // visitor sockets by conversation
-	contacts map[string]map[*client]struct{} // visitor sockets by contact
+	accounts index // agent sockets by account
+	users    index // agent sockets by user
+	convs    index // visitor sockets by conversation
+	contacts index // visitor sockets by contact
 	closing  bool
 
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
 
-// NewHub subscribes a hub to the bus and starts its presence heartbeat.
+// NewHub subscribes a hub to the bus and starts its presence heartbeat, its socket poller
+// and its keepalive.
 func NewHub(bus Bus, src Source, logger *slog.Logger) (*Hub, error) {
+	return newHub(bus, src, logger, hubOptions{tick: time.Second})
+}
+
+// hubOptions are what tests change: the keepalive's tick (one second), and reading every
+// socket with a goroutine of its own (as where epoll is missing) instead of the poller.
+type hubOptions struct {
+	tick           time.Duration
+	goroutineReads bool
+}
+
+func newHub(bus Bus, src Source, logger *slog.Logger, o hubOptions) (*Hub, error) {
 	h := &Hub{bus: bus, src: src, logger: logger,
-		accounts: map[string]map[*client]struct{}{}, users: map[string]map[*client]struct{}{},
-		convs: map[string]map[*client]struct{}{}, contacts: map[string]map[*client]struct{}{},
+		accounts: index{}, users: index{}, convs: index{}, contacts: index{},
 		stop: make(chan struct{})}
+	if !o.goroutineReads {
+		p, err := newPoller()
+		if err != nil && !errors.Is(err, errNoPoller) {
+			logger.Warn("no socket poller: every socket is read by a goroutine of its own", "err", err)
+		}
+		h.poller = p
+	}
 	if err := bus.Subscribe(h.dispatch); err != nil {
+		if h.poller != nil {
+			h.poller.close()
+		}
 		return nil, err
 	}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	h.ka = newKeepalive(o.tick)
 	h.wg.Add(1)
 	go h.heartbeat()
 	return h, nil
@@ -97,20 +129,56 @@ func (h *Hub) SetPresence(ctx context.Context, accountID, userID string, a baton
 	h.PublishEphemeral(ctx, &Ephemeral{AccountID: accountID, Audience: "team", UserID: userID, Type: "presence", Data: data})
 }
 
-func add(m map[string]map[*client]struct{}, k string, c *client) {
-	s := m[k]
-	if s == nil {
-		s = map[*client]struct{}{}
-		m[k] = s
-	}
-	s[c] = struct{}{}
+// index lists sockets by a key: an account, a user, a conversation or a contact.
+type index map[string]sockets
+
+// sockets is the set under one key; the usual set of one socket allocates nothing.
+type sockets struct {
+	one  *client
+	more map[*client]struct{}
 }
 
-func remove(m map[string]map[*client]struct{}, k string, c *client) {
-	if s := m[k]; s != nil {
-		delete(s, c)
-		if len(s) == 0 {
-			delete(m, k)
+func (ix index) add(k string, c *client) {
+	s := ix[k]
+	switch {
+	case s.one == c:
+		return
+	case s.one == nil && s.more == nil:
+		s.one = c
+	case s.more == nil:
+		s.more, s.one = map[*client]struct{}{s.one: {}, c: {}}, nil
+	default:
+		s.more[c] = struct{}{}
+	}
+	ix[k] = s
+}
+
+func (ix index) remove(k string, c *client) {
+	s, ok := ix[k]
+	switch {
+	case !ok:
+	case s.one == c:
+		delete(ix, k)
+	case s.more != nil:
+		delete(s.more, c)
+		if len(s.more) == 0 {
+			delete(ix, k)
+		}
+	}
+}
+
+// of yields the sockets under k.
+func (ix index) of(k string) iter.Seq[*client] {
+	s := ix[k]
+	return func(yield func(*client) bool) {
+		if s.one != nil {
+			yield(s.one)
+			return
+		}
+		for c := range s.more {
+			if !yield(c) {
+				return
+			}
 		}
 	}
 }
@@ -121,13 +189,17 @@ func (h *Hub) register(c *client) bool {
 	if h.closing {
 		return false
 	}
-	if c.visitor != nil {
-		add(h.convs, c.convID(), c)
-		add(h.contacts, c.visitor.ContactID, c)
+	h.conns.Add(1)
+	c.mu.Lock()
+	c.registered = true
+	c.mu.Unlock()
+	if c.isVisitor() {
+		h.convs.add(c.convID(), c)
+		h.contacts.add(c.contactID, c)
 		socketsOpen.WithLabelValues("visitor").Inc()
 	} else {
-		add(h.accounts, c.accountID, c)
-		add(h.users, c.userID, c)
+		h.accounts.add(c.accountID, c)
+		h.users.add(c.userID, c)
 		socketsOpen.WithLabelValues("agent").Inc()
 	}
 	return true
@@ -136,17 +208,18 @@ func (h *Hub) register(c *client) bool {
 func (h *Hub) unregister(c *client) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if c.visitor != nil {
-		for id := range c.followed {
-			remove(h.convs, id, c)
+	if c.isVisitor() {
+		for _, id := range c.followed {
+			h.convs.remove(id, c)
 		}
-		remove(h.contacts, c.visitor.ContactID, c)
+		h.contacts.remove(c.contactID, c)
 		socketsOpen.WithLabelValues("visitor").Dec()
 	} else {
-		remove(h.accounts, c.accountID, c)
-		remove(h.users, c.userID, c)
+		h.accounts.remove(c.accountID, c)
+		h.users.remove(c.userID, c)
 		socketsOpen.WithLabelValues("agent").Dec()
 	}
+	h.conns.Done()
 }
 
 // dispatch routes one envelope to the sockets it concerns. It never blocks: a socket whose
@@ -180,7 +253,7 @@ func (h *Hub) dispatch(env *Envelope) {
 		}
 		sig := &Envelope{Ephemeral: &Ephemeral{AccountID: e.AccountID, ConversationID: e.ConversationID, Audience: "user",
 			UserID: p.UserID, Type: typ, Data: p.Notification}}
-		for c := range h.users[p.UserID] {
+		for c := range h.users.of(p.UserID) {
 			if c.accountID == e.AccountID {
 				c.deliver(sig)
 			}
@@ -188,7 +261,7 @@ func (h *Hub) dispatch(env *Envelope) {
 		return
 	}
 	if e := env.Event; e != nil {
-		for c := range h.accounts[e.AccountID] {
+		for c := range h.accounts.of(e.AccountID) {
 			c.deliver(env)
 		}
 		if e.Type == baton.EventConversationCreated {
@@ -197,13 +270,13 @@ func (h *Hub) dispatch(env *Envelope) {
 				ContactID string `json:"contact_id"`
 			}
 			if json.Unmarshal(e.Payload, &p) == nil && p.ContactID != "" {
-				for c := range h.contacts[p.ContactID] {
-					add(h.convs, e.ConversationID, c)
-					c.followed[e.ConversationID] = true
+				for c := range h.contacts.of(p.ContactID) {
+					h.convs.add(e.ConversationID, c)
+					c.follow(e.ConversationID)
 				}
 			}
 		}
-		for c := range h.convs[e.ConversationID] {
+		for c := range h.convs.of(e.ConversationID) {
 			if e.VisitorSeq > 0 || e.Type == baton.EventConversationCreated {
 				c.deliver(env)
 			}
@@ -212,7 +285,7 @@ func (h *Hub) dispatch(env *Envelope) {
 			// R4: the account-wide alert, to every agent who is not busy or away.
 			alert := &Envelope{Ephemeral: &Ephemeral{AccountID: e.AccountID, ConversationID: e.ConversationID,
 				Audience: "team", Type: baton.EventHandoff, Data: e.Payload}}
-			for c := range h.accounts[e.AccountID] {
+			for c := range h.accounts.of(e.AccountID) {
 				if c.available() {
 					c.deliver(alert)
 				}
@@ -231,18 +304,18 @@ func (h *Hub) dispatch(env *Envelope) {
 				Availability baton.Availability `json:"availability"`
 			}
 			if json.Unmarshal(s.Data, &p) == nil {
-				for c := range h.users[s.UserID] {
+				for c := range h.users.of(s.UserID) {
 					c.availability.Store(string(p.Availability))
 				}
 			}
 		}
-		for c := range h.accounts[s.AccountID] {
+		for c := range h.accounts.of(s.AccountID) {
 			if c.id != s.Origin {
 				c.deliver(env)
 			}
 		}
 	case "visitor":
-		for c := range h.convs[s.ConversationID] {
+		for c := range h.convs.of(s.ConversationID) {
 			if c.id != s.Origin {
 				c.deliver(env)
 			}
@@ -291,7 +364,8 @@ func (h *Hub) heartbeat() {
 	}
 }
 
-// Close tells every socket to reconnect (to another node) and stops the hub.
+// Close tells every socket to reconnect (to another node), waits until each has closed
+// (a few seconds at most), and stops the hub.
 func (h *Hub) Close() {
 	h.mu.Lock()
 	if h.closing {
@@ -300,14 +374,11 @@ func (h *Hub) Close() {
 	}
 	h.closing = true
 	var all []*client
-	for _, s := range h.accounts {
-		for c := range s {
-			all = append(all, c)
-		}
-	}
-	for _, s := range h.contacts {
-		for c := range s {
-			all = append(all, c)
+	for _, ix := range []index{h.accounts, h.contacts} {
+		for k := range ix {
+			for c := range ix.of(k) {
+				all = append(all, c)
+			}
 		}
 	}
 	h.mu.Unlock()
@@ -315,8 +386,11 @@ func (h *Hub) Close() {
 	for _, c := range all {
 		c.kick(closeGoingAway, "server shutting down: reconnect")
 	}
-	for _, c := range all {
-		<-c.done
+	h.conns.Wait()
+	h.ka.close()
+	if h.poller != nil {
+		h.poller.close()
 	}
+	h.cancel()
 	h.wg.Wait()
 }

@@ -12,16 +12,11 @@ type Authorizer interface {
 	FindConversation(ctx context.Context, id string) (*baton.Conversation, error)
 }
 
-func badFrame(why string) error { return closeError{code: CloseBadFrame, why: why} }
-
 // onInbound handles a frame a client sent (docs/protocol.md).
 func (h *Hub) onInbound(ctx context.Context, c *client, in *inbound) error {
 	switch in.Type {
 	case "ping":
-		select {
-		case c.ctrl <- control{pong: true}:
-		default:
-		}
+		c.push(item{ctl: ctlPong})
 		return nil
 	case "typing":
 		var d struct {
@@ -30,9 +25,9 @@ func (h *Hub) onInbound(ctx context.Context, c *client, in *inbound) error {
 		if len(in.Data) > 0 && json.Unmarshal(in.Data, &d) != nil {
 			return badFrame("typing data must be {\"typing\": bool}")
 		}
-		if c.visitor != nil {
+		if c.isVisitor() {
 			data, _ := json.Marshal(map[string]any{"typing": d.Typing, "who": "visitor"})
-			h.PublishEphemeral(ctx, &Ephemeral{AccountID: c.visitor.AccountID, ConversationID: c.convID(),
+			h.PublishEphemeral(ctx, &Ephemeral{AccountID: c.accountID, ConversationID: c.convID(),
 				Audience: "team", Type: "typing", Data: data, Origin: c.id})
 			return nil
 		}
@@ -54,8 +49,8 @@ func (h *Hub) onInbound(ctx context.Context, c *client, in *inbound) error {
 			return badFrame("read data must be {\"seq\": N}")
 		}
 		data, _ := json.Marshal(map[string]any{"seq": d.Seq})
-		if c.visitor != nil {
-			h.PublishEphemeral(ctx, &Ephemeral{AccountID: c.visitor.AccountID, ConversationID: c.convID(),
+		if c.isVisitor() {
+			h.PublishEphemeral(ctx, &Ephemeral{AccountID: c.accountID, ConversationID: c.convID(),
 				Audience: "team", Type: "read", Data: data, Origin: c.id})
 			return nil
 		}
@@ -66,7 +61,7 @@ func (h *Hub) onInbound(ctx context.Context, c *client, in *inbound) error {
 			Audience: "visitor", Type: "read", Data: data, Origin: c.id})
 		return nil
 	case "subscribe":
-		if c.visitor != nil {
+		if c.isVisitor() {
 			return badFrame("visitors follow their own conversation")
 		}
 		if in.Since < 0 {
@@ -75,10 +70,7 @@ func (h *Hub) onInbound(ctx context.Context, c *client, in *inbound) error {
 		if err := h.authorize(ctx, c, in.ConversationID); err != nil {
 			return err
 		}
-		select {
-		case c.ctrl <- control{subscribe: &subscribeReq{conv: in.ConversationID, since: in.Since}}:
-		case <-ctx.Done():
-		}
+		c.push(item{ctl: ctlReplay, conv: in.ConversationID, since: in.Since})
 		return nil
 	}
 	return badFrame("unknown frame type")
@@ -91,6 +83,9 @@ func (h *Hub) authorize(ctx context.Context, c *client, convID string) error {
 	}
 	if c.allowed[convID] {
 		return nil
+	}
+	if c.allowed == nil {
+		c.allowed = map[string]bool{}
 	}
 	actx := baton.NewContextWithActor(ctx, c.actor)
 	if _, err := c.authz.FindConversation(actx, convID); err != nil {

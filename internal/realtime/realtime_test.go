@@ -43,11 +43,17 @@ type env struct {
 
 func setup(t testing.TB, db *store.DB, bus realtime.Bus) *env {
 	t.Helper()
+	return setupHub(t, db, bus, realtime.NewHub)
+}
+
+// setupHub is setup with a hub made by newHub.
+func setupHub(t testing.TB, db *store.DB, bus realtime.Bus, newHub func(realtime.Bus, realtime.Source, *slog.Logger) (*realtime.Hub, error)) *env {
+	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Now().UTC()}
 	db.Now = clk.now
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hub, err := realtime.NewHub(bus, db, logger)
+	hub, err := newHub(bus, db, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
