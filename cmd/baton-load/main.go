@@ -348,24 +348,14 @@ func run(ctx context.Context, c config) error {
 		)
 		sem := make(chan struct{}, 512)
 		t0 := time.Now()
-		tick := time.NewTicker(interval)
-		deadline := time.After(c.duration)
-	loop:
-		for n := 0; ; n++ {
-			select {
-			case <-ctx.Done():
-				break loop
-			case <-deadline:
-				break loop
-			case <-tick.C:
-			}
+		send := func(n int) {
 			v := vs[rand.IntN(len(vs))]
 			content := fmt.Sprintf("load-%d-%d", t0.UnixNano(), n)
 			select {
 			case sem <- struct{}{}:
 			default:
 				failed.Add(1) // the server is not keeping up: more than 512 requests in flight
-				continue
+				return
 			}
 			wg.Add(1)
 			go func() {
@@ -385,6 +375,24 @@ func run(ctx context.Context, c config) error {
 				ackMu.Unlock()
 				acked.Add(1)
 			}()
+		}
+		// Paced by the clock, not one message per tick: a ticker drops the ticks a busy
+		// machine cannot take in time, which would send fewer than asked.
+		tick := time.NewTicker(min(interval, time.Millisecond))
+		deadline := time.After(c.duration)
+		n := 0
+	loop:
+		for {
+			select {
+			case <-ctx.Done():
+				break loop
+			case <-deadline:
+				break loop
+			case <-tick.C:
+			}
+			for due := int(time.Since(t0).Seconds() * c.rate); n < due; n++ {
+				send(n)
+			}
 		}
 		tick.Stop()
 		wg.Wait()
