@@ -12,15 +12,20 @@ go build -trimpath -ldflags "-s -w" -o "$work/baton" ./cmd/baton
 size=$(stat -c %s "$work/baton")
 printf 'binary: %.1f MB (%d bytes, -trimpath -ldflags "-s -w", web assets embedded)\n' "$(echo "$size/1048576" | bc -l)" "$size"
 
-port=18950
 now_ms() { date +%s%3N; }
-# start DIR: starts a node (pid), waits for /readyz, sets took to the milliseconds it took.
+# start DIR: starts a node on a free port (pid), waits for /readyz, sets took to the
+# milliseconds it took.
 start() {
-	local t0 t1
+	local t0 t1 url=""
 	t0=$(now_ms)
-	BATON_ADMIN_PASSWORD=footprint-pass-1 BATON_LOG_LEVEL=error "$work/baton" serve --data-dir "$1" --addr 127.0.0.1:$port >"$work/out" 2>&1 &
+	: >"$work/out"
+	BATON_ADMIN_PASSWORD=footprint-pass-1 BATON_LOG_LEVEL=error "$work/baton" serve --data-dir "$1" --addr 127.0.0.1:0 >"$work/out" 2>&1 &
 	pid=$!
-	until curl -sf -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.005; done
+	until [ -n "$url" ] && curl -sf -o /dev/null "$url/readyz"; do
+		kill -0 "$pid" 2>/dev/null || { echo "the server exited" >&2; exit 1; }
+		url=$(sed -n 's|^  Console: \(http://[^/]*\)/app/$|\1|p' "$work/out")
+		sleep 0.005
+	done
 	t1=$(now_ms)
 	took=$((t1 - t0))
 }
