@@ -15,9 +15,9 @@ import (
 // person. For each, the time from sending the visitor's message to each socket's `handoff`
 // frame for that conversation; "every socket" is the slowest socket of each handoff.
 func runHandoff(ctx context.Context, base string, c config) error {
-	var login struct{ Token string }
-	if _, err := post(ctx, base+"/api/v1/session", "", map[string]string{"email": c.email, "password": c.password}, &login); err != nil {
-		return fmt.Errorf("agent login: %w", err)
+	token, err := signIn(ctx, base, c)
+	if err != nil {
+		return err
 	}
 	var (
 		mu      sync.Mutex
@@ -25,7 +25,7 @@ func runHandoff(ctx context.Context, base string, c config) error {
 		wake    = make(chan struct{}, 1)
 	)
 	for i := 0; i < c.agents; i++ {
-		conn, _, err := websocket.Dial(ctx, wsURL(base, "/api/v1/ws?token="+login.Token), nil)
+		conn, _, err := websocket.Dial(ctx, wsURL(base, "/api/v1/ws?token="+token), nil)
 		if err != nil {
 			return fmt.Errorf("agent socket %d: %w", i, err)
 		}

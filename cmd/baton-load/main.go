@@ -204,11 +204,11 @@ func parallel(n, conc int, fn func(i int) error) error {
 func run(ctx context.Context, c config) error {
 	base := strings.TrimRight(c.url, "/")
 	if c.mode == "list" {
-		var login struct{ Token string }
-		if _, err := post(ctx, base+"/api/v1/session", "", map[string]string{"email": c.email, "password": c.password}, &login); err != nil {
-			return fmt.Errorf("login: %w", err)
+		token, err := signIn(ctx, base, c)
+		if err != nil {
+			return err
 		}
-		return runList(ctx, base, login.Token, c.iterations)
+		return runList(ctx, base, token, c.iterations)
 	}
 	if c.mode == "handoff" {
 		return runHandoff(ctx, base, c)
@@ -223,9 +223,9 @@ func run(ctx context.Context, c config) error {
 	}
 	fmt.Printf("server before:                   %s\n", before)
 
-	var login struct{ Token string }
-	if _, err := post(ctx, base+"/api/v1/session", "", map[string]string{"email": c.email, "password": c.password}, &login); err != nil {
-		return fmt.Errorf("agent login: %w", err)
+	token, err := signIn(ctx, base, c)
+	if err != nil {
+		return err
 	}
 
 	// Agent sockets: each records when it first sees a message it is waiting for.
@@ -238,7 +238,7 @@ func run(ctx context.Context, c config) error {
 	)
 	agentConns := make([]*websocket.Conn, c.agents)
 	for i := range agentConns {
-		conn, _, err := websocket.Dial(ctx, wsURL(base, "/api/v1/ws?token="+login.Token), nil)
+		conn, _, err := websocket.Dial(ctx, wsURL(base, "/api/v1/ws?token="+token), nil)
 		if err != nil {
 			return fmt.Errorf("agent socket: %w", err)
 		}
@@ -416,6 +416,15 @@ func run(ctx context.Context, c config) error {
 		a.Close(websocket.StatusNormalClosure, "")
 	}
 	return nil
+}
+
+// signIn opens the agent's session and returns its token.
+func signIn(ctx context.Context, base string, c config) (string, error) {
+	var login struct{ Token string }
+	if _, err := post(ctx, base+"/api/v1/session", "", map[string]string{"email": c.email, "password": c.password}, &login); err != nil {
+		return "", fmt.Errorf("agent sign-in: %w", err)
+	}
+	return login.Token, nil
 }
 
 // socketClients returns the HTTP clients the visitor sockets dial with: one per source

@@ -79,12 +79,7 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 	if utf8.RuneCountInString(content) > baton.MaxMessageLength {
 		content = string([]rune(content)[:baton.MaxMessageLength-1]) + "…"
 	}
-	// An auto-reply saying "thanks" settles nothing.
-	thanks := !in.Automated && IsThanks(content)
-	var ask *personAsked
-	if !in.Automated {
-		ask = d.asksForPerson(content)
-	}
+	said := d.readVisitor(content, in.Automated)
 	receive := func(tx *Tx) error {
 		n, err := tx.InsertChannelReceipt(ctx, db.InsertChannelReceiptParams{ChatbotID: in.ChatbotID, ExternalID: in.Key, CreatedAt: tx.Now()})
 		if err != nil {
@@ -96,12 +91,8 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 		if err != nil {
 			return fmt.Errorf("inbound chatbot: %w", err)
 		}
-		if thanks || ask != nil {
-			// It may resolve the conversation and free a seat, or hand it off: routing
-			// lock first.
-			if err := tx.lockRouting(ctx, bot.AccountID); err != nil {
-				return err
-			}
+		if err := said.lockRouting(ctx, tx, bot.AccountID); err != nil {
+			return err
 		}
 		contact, err := d.inboundContact(ctx, tx, bot, in)
 		if err != nil {
@@ -130,7 +121,7 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 			return err
 		}
 		// The bot reads text only: a file alone waits for a person or the next question.
-		return ct.visitorSaid(m, thanks, ask, !in.Automated && content != "")
+		return ct.visitorSaid(m, said, !in.Automated && content != "")
 	}
 	err = d.Write(ctx, receive)
 	if isUnique(err) {

@@ -147,16 +147,11 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 	if err != nil {
 		return nil, err
 	}
-	thanks := IsThanks(content)
-	ask := d.asksForPerson(content)
+	said := d.readVisitor(content, false)
 	var m *baton.Message
 	err = d.Write(ctx, func(tx *Tx) error {
-		if thanks || ask != nil {
-			// It may resolve the conversation and free a seat, or hand it off: routing
-			// lock first.
-			if err := tx.lockRouting(ctx, v.AccountID); err != nil {
-				return err
-			}
+		if err := said.lockRouting(ctx, tx, v.AccountID); err != nil {
+			return err
 		}
 		ct, err := d.visitorConversation(ctx, tx, v)
 		if err != nil {
@@ -165,7 +160,7 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 		if m, err = ct.addMessage(baton.KindVisitor, sender{name: "Visitor"}, content, ""); err != nil {
 			return err
 		}
-		return ct.visitorSaid(m, thanks, ask, true)
+		return ct.visitorSaid(m, said, true)
 	})
 	if err != nil {
 		return nil, err
@@ -173,26 +168,43 @@ func (d *DB) PostVisitorMessage(ctx context.Context, v *baton.Visitor, content s
 	return m, nil
 }
 
-// personAsked is a visitor's request for a person, found by DB.AsksForPerson.
-type personAsked struct{ reason, reply string }
+// visitorText is what the message path reads in a visitor's words before storing them: a
+// thank-you that may settle the conversation, and a request for a person (DB.AsksForPerson,
+// with the reason to record and the bot's reply). Automated messages (auto-replies,
+// bounces) say neither.
+type visitorText struct {
+	thanks        bool
+	asks          bool
+	reason, reply string
+}
 
-func (d *DB) asksForPerson(content string) *personAsked {
-	if d.AsksForPerson == nil {
+func (d *DB) readVisitor(content string, automated bool) visitorText {
+	if automated {
+		return visitorText{}
+	}
+	t := visitorText{thanks: IsThanks(content)}
+	if d.AsksForPerson != nil {
+		t.asks, t.reason, t.reply = d.AsksForPerson(content)
+	}
+	return t
+}
+
+// lockRouting takes the account's routing lock when the message may resolve the
+// conversation (a seat frees) or hand it off (a seat is taken): before any conversation lock.
+func (t visitorText) lockRouting(ctx context.Context, tx *Tx, accountID string) error {
+	if !t.thanks && !t.asks {
 		return nil
 	}
-	if ok, reason, reply := d.AsksForPerson(content); ok {
-		return &personAsked{reason: reason, reply: reply}
-	}
-	return nil
+	return tx.lockRouting(ctx, accountID)
 }
 
 // visitorSaid finishes storing a visitor's message, from any channel: a thank-you that
 // settles the question resolves the conversation when the chatbot's timers say so; a
 // request for a person, while the bot has the conversation, hands it off at once (the
-// caller holds the routing lock in both cases, since a seat may free or be taken);
-// otherwise the bot is asked to answer when botAnswers.
-func (ct *convTx) visitorSaid(m *baton.Message, thanks bool, ask *personAsked, botAnswers bool) error {
-	if s := baton.Status(ct.c.Status); thanks && (s == baton.StatusBot || s == baton.StatusHuman) {
+// caller holds the routing lock in both cases, see visitorText.lockRouting); otherwise the
+// bot is asked to answer when botAnswers.
+func (ct *convTx) visitorSaid(m *baton.Message, said visitorText, botAnswers bool) error {
+	if s := baton.Status(ct.c.Status); said.thanks && (s == baton.StatusBot || s == baton.StatusHuman) {
 		t, err := ct.timers()
 		if err != nil {
 			return err
@@ -201,8 +213,8 @@ func (ct *convTx) visitorSaid(m *baton.Message, thanks bool, ask *personAsked, b
 			return ct.apply(nil, baton.ActionRequest{Action: baton.ActionAutoResolve, Reason: "the visitor said the question is settled."})
 		}
 	}
-	if ask != nil && botAnswers && baton.Status(ct.c.Status) == baton.StatusBot {
-		return ct.botAnswer(BotAnswer{Content: ask.reply, Handoff: true, Reason: ask.reason})
+	if said.asks && botAnswers && baton.Status(ct.c.Status) == baton.StatusBot {
+		return ct.botAnswer(BotAnswer{Content: said.reply, Handoff: true, Reason: said.reason})
 	}
 	if botAnswers {
 		if err := ct.enqueueBotReply(m); err != nil {
