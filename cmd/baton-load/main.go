@@ -49,6 +49,7 @@ type config struct {
 	mode                          string
 	iterations                    int
 	sourceIPs                     string
+	handled                       string
 }
 
 func main() {
@@ -65,6 +66,7 @@ func main() {
 	flag.IntVar(&c.connectConcurrency, "connect-concurrency", 64, "parallel session creations and dials")
 	flag.StringVar(&c.mode, "mode", "sockets", "sockets (message load), list (list/filter/search latency) or handoff (handoff alert latency: -agents sockets, -iterations handoffs)")
 	flag.IntVar(&c.iterations, "iterations", 20, "list mode: runs of each query")
+	flag.StringVar(&c.handled, "handled-by", "bot", "who has the conversations while messages flow: bot (the chatbot answers every message) or agent (each visitor first asks for a person and the signed-in agent accepts, so the bot is silent and every message goes visitor → agent only)")
 	flag.StringVar(&c.sourceIPs, "source-ips", "", "comma-separated loopback addresses to dial from (e.g. 127.0.0.2,127.0.0.3), to get past one address's ephemeral ports")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -213,6 +215,9 @@ func run(ctx context.Context, c config) error {
 	if c.mode == "handoff" {
 		return runHandoff(ctx, base, c)
 	}
+	if c.handled != "bot" && c.handled != "agent" {
+		return fmt.Errorf("-handled-by: %q is neither bot nor agent", c.handled)
+	}
 	dialers, err := socketClients(c.sourceIPs)
 	if err != nil {
 		return err
@@ -235,7 +240,35 @@ func run(ctx context.Context, c config) error {
 		latencies []time.Duration
 		delivered atomic.Int64
 		readers   sync.WaitGroup
+		closing   atomic.Int32
 	)
+	// Visitor sessions first, then their sockets, with the server's memory read between.
+	vs := make([]visitor, c.visitors)
+	start := time.Now()
+	err = parallel(c.visitors, c.connectConcurrency, func(i int) error {
+		var s struct {
+			Token          string `json:"token"`
+			ConversationID string `json:"conversation_id"`
+		}
+		if _, err := post(ctx, base+"/widget/v1/sessions", "", map[string]string{"chatbot": c.chatbot, "user_id": fmt.Sprintf("load-%d-%d", start.UnixNano(), i)}, &s); err != nil {
+			return err
+		}
+		vs[i].token = s.Token
+		if c.handled == "agent" {
+			return handToAgent(ctx, base, token, s.Token, s.ConversationID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("created %d visitor sessions in %s", c.visitors, time.Since(start).Round(time.Millisecond))
+	if c.handled == "agent" {
+		fmt.Printf(", each handed to the agent")
+	}
+	fmt.Println()
+	// The agent sockets open once the sessions exist (and, with -handled-by agent, have
+	// been handed over), so the burst of handoffs does not count against what they read.
 	agentConns := make([]*websocket.Conn, c.agents)
 	for i := range agentConns {
 		conn, _, err := websocket.Dial(ctx, wsURL(base, "/api/v1/ws?token="+token), nil)
@@ -250,6 +283,9 @@ func run(ctx context.Context, c config) error {
 			for {
 				_, b, err := conn.Read(context.Background())
 				if err != nil {
+					if closing.Load() == 0 {
+						fmt.Printf("WARNING: an agent socket closed during the run: %v\n", err)
+					}
 					return
 				}
 				if !bytes.Contains(b, []byte(`"message_created"`)) || !bytes.Contains(b, []byte("load-")) {
@@ -275,23 +311,6 @@ func run(ctx context.Context, c config) error {
 		}(i == 0)
 	}
 
-	// Visitor sessions first, then their sockets, with the server's memory read between.
-	vs := make([]visitor, c.visitors)
-	start := time.Now()
-	err = parallel(c.visitors, c.connectConcurrency, func(i int) error {
-		var s struct {
-			Token string `json:"token"`
-		}
-		if _, err := post(ctx, base+"/widget/v1/sessions", "", map[string]string{"chatbot": c.chatbot, "user_id": fmt.Sprintf("load-%d-%d", start.UnixNano(), i)}, &s); err != nil {
-			return err
-		}
-		vs[i].token = s.Token
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Printf("created %d visitor sessions in %s\n", c.visitors, time.Since(start).Round(time.Millisecond))
 	// The keep-alive connections of the session requests would count as server memory too.
 	httpc.CloseIdleConnections()
 	time.Sleep(c.settle)
@@ -347,6 +366,10 @@ func run(ctx context.Context, c config) error {
 			wg                  sync.WaitGroup
 		)
 		sem := make(chan struct{}, 512)
+		busyFrom, err := stats(ctx, base)
+		if err != nil {
+			return err
+		}
 		t0 := time.Now()
 		send := func(n int) {
 			v := vs[rand.IntN(len(vs))]
@@ -398,6 +421,10 @@ func run(ctx context.Context, c config) error {
 		wg.Wait()
 		elapsed := time.Since(t0)
 		time.Sleep(2 * time.Second) // let deliveries drain
+		busyTo, err := stats(ctx, base)
+		if err != nil {
+			return err
+		}
 		mu.Lock()
 		lat := slices.Clone(latencies)
 		mu.Unlock()
@@ -405,15 +432,34 @@ func run(ctx context.Context, c config) error {
 			sent.Load(), elapsed.Round(time.Millisecond), float64(acked.Load())/elapsed.Seconds(), c.rate, acked.Load(), failed.Load())
 		fmt.Printf("ack latency (POST → 201, durable):      %s\n", summary(acks))
 		fmt.Printf("delivery latency (POST → agent socket): %s over %d deliveries (%d agent sockets)\n", summary(lat), len(lat), c.agents)
+		// The server's own CPU per message: unlike the latencies, it holds on a machine
+		// busy with other work (the load generator's share included).
+		if n := acked.Load(); n > 0 {
+			fmt.Printf("server CPU: %.0f µs per message (%s over the run and drain)\n",
+				(busyTo.cpu-busyFrom.cpu)/float64(n)*1e6, cpuShare(busyFrom, busyTo))
+		}
 		if want := acked.Load() * int64(c.agents); delivered.Load() < want {
 			fmt.Printf("WARNING: %d deliveries missing of %d\n", want-delivered.Load(), want)
 		}
 	}
+	closing.Store(1)
 	for _, v := range vs {
 		v.conn.Close(websocket.StatusNormalClosure, "")
 	}
 	for _, a := range agentConns {
 		a.Close(websocket.StatusNormalClosure, "")
+	}
+	return nil
+}
+
+// handToAgent has the visitor ask for a person (an immediate handoff: the conversation
+// waits for an agent) and the signed-in agent accept it, so that the bot stays silent.
+func handToAgent(ctx context.Context, base, agentToken, visitorToken, convID string) error {
+	if _, err := post(ctx, base+"/widget/v1/messages", visitorToken, map[string]string{"content": "I want to talk to a human, please"}, nil); err != nil {
+		return err
+	}
+	if _, err := post(ctx, base+"/api/v1/conversations/"+convID+"/actions/accept", agentToken, nil, nil); err != nil {
+		return fmt.Errorf("accept %s: %w", convID, err)
 	}
 	return nil
 }

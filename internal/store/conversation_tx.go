@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/store/db"
@@ -16,17 +18,35 @@ type convTx struct {
 	ctx context.Context
 	d   *DB
 	c   db.Conversation
+	// stored is the row as the database has it: save writes only what differs.
+	stored db.Conversation
 }
 
 // lockConversation locks a conversation of the account for the rest of the transaction.
+// SQLite has one writer, whose transaction excludes every other already: there a read is
+// the lock, and the no-op update PostgreSQL needs for its row lock would be a write.
 func (d *DB) lockConversation(ctx context.Context, tx *Tx, accountID, id string) (*convTx, error) {
-	c, err := tx.LockConversation(ctx, db.LockConversationParams{ID: id, AccountID: accountID})
+	var (
+		c   db.Conversation
+		err error
+	)
+	if d.Dialect == SQLite {
+		c, err = tx.GetConversation(ctx, db.GetConversationParams{ID: id, AccountID: accountID})
+	} else {
+		c, err = tx.LockConversation(ctx, db.LockConversationParams{ID: id, AccountID: accountID})
+	}
 	if isNoRows(err) {
 		return nil, baton.NotFound("Conversation")
 	} else if err != nil {
 		return nil, fmt.Errorf("lock conversation: %w", err)
 	}
-	return &convTx{Tx: tx, ctx: ctx, d: d, c: c}, nil
+	return d.heldConversation(ctx, tx, c), nil
+}
+
+// heldConversation wraps a row read inside the writer's transaction (SQLite) or locked
+// (PostgreSQL).
+func (d *DB) heldConversation(ctx context.Context, tx *Tx, c db.Conversation) *convTx {
+	return &convTx{Tx: tx, ctx: ctx, d: d, c: c, stored: c}
 }
 
 func mustJSON(v any) []byte {
@@ -60,15 +80,53 @@ func (ct *convTx) emit(typ string, payload any, vtype string, vpayload any) erro
 
 // save writes the conversation row back.
 func (ct *convTx) save() error {
-	c := &ct.c
+	c, was := &ct.c, &ct.stored
 	c.UpdatedAt = ct.Now()
-	return ct.SaveConversation(ct.ctx, db.SaveConversationParams{ID: c.ID, AccountID: c.AccountID, Status: c.Status,
-		Pending: c.Pending, Priority: c.Priority, Reason: c.Reason, Brief: c.Brief, Subject: c.Subject,
-		AssigneeID: c.AssigneeID, QueueID: c.QueueID, ResolutionNote: c.ResolutionNote, Turns: c.Turns,
-		LastSeq: c.LastSeq, LastVisitorSeq: c.LastVisitorSeq, LastMessage: c.LastMessage, UpdatedAt: c.UpdatedAt,
-		LastActivityAt: c.LastActivityAt, LastVisitorAt: c.LastVisitorAt, HandoffAt: c.HandoffAt,
-		ResolvedAt: c.ResolvedAt, ClosedAt: c.ClosedAt})
+	// Only the columns that changed: an update rewrites the entries of every index over a
+	// column it sets, changed or not, and a visitor's message changes only the activity
+	// columns — not the status, queue, subject or handoff ones, whose indexes stay as
+	// they are.
+	args := []any{c.ID, c.AccountID}
+	var sets []string
+	set := func(column string, changed bool, v any) {
+		if changed {
+			args = append(args, v)
+			sets = append(sets, fmt.Sprintf("%s = $%d", column, len(args)))
+		}
+	}
+	set("status", c.Status != was.Status, c.Status)
+	set("pending", c.Pending != was.Pending, c.Pending)
+	set("priority", c.Priority != was.Priority, c.Priority)
+	set("reason", c.Reason != was.Reason, c.Reason)
+	set("brief", c.Brief != was.Brief, c.Brief)
+	set("subject", c.Subject != was.Subject, c.Subject)
+	set("assignee_id", !equalPtr(c.AssigneeID, was.AssigneeID), c.AssigneeID)
+	set("queue_id", !equalPtr(c.QueueID, was.QueueID), c.QueueID)
+	set("resolution_note", c.ResolutionNote != was.ResolutionNote, c.ResolutionNote)
+	set("turns", c.Turns != was.Turns, c.Turns)
+	set("last_seq", c.LastSeq != was.LastSeq, c.LastSeq)
+	set("last_visitor_seq", c.LastVisitorSeq != was.LastVisitorSeq, c.LastVisitorSeq)
+	set("last_message", c.LastMessage != was.LastMessage, c.LastMessage)
+	set("updated_at", !c.UpdatedAt.Equal(was.UpdatedAt), c.UpdatedAt)
+	set("last_activity_at", !c.LastActivityAt.Equal(was.LastActivityAt), c.LastActivityAt)
+	set("last_visitor_at", !equalTime(c.LastVisitorAt, was.LastVisitorAt), c.LastVisitorAt)
+	set("handoff_at", !equalTime(c.HandoffAt, was.HandoffAt), c.HandoffAt)
+	set("resolved_at", !equalTime(c.ResolvedAt, was.ResolvedAt), c.ResolvedAt)
+	set("closed_at", !equalTime(c.ClosedAt, was.ClosedAt), c.ClosedAt)
+	if len(sets) == 0 {
+		return nil
+	}
+	q := "UPDATE conversations SET " + strings.Join(sets, ", ") + " WHERE id = $1 AND account_id = $2"
+	if _, err := ct.conn.Exec(ct.ctx, q, args...); err != nil {
+		return fmt.Errorf("save conversation: %w", err)
+	}
+	ct.stored = *c
+	return nil
 }
+
+func equalPtr(a, b *string) bool { return a == b || a != nil && b != nil && *a == *b }
+
+func equalTime(a, b *time.Time) bool { return a == b || a != nil && b != nil && a.Equal(*b) }
 
 // summary is the conversation as carried by conversation_updated events: what a list
 // row needs, without the joins.

@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // SetCommonThreshold changes the search strategy's threshold for a test.
 func SetCommonThreshold(n int64) (restore func()) {
 	old := commonThreshold
@@ -17,3 +19,9 @@ func SetProbe(rows, dense int) (restore func()) {
 	probeRows, probeDense = rows, dense
 	return func() { probeRows, probeDense = oldRows, oldDense }
 }
+
+// Checkpoint runs one background checkpoint now and returns the log's size in pages.
+func Checkpoint(d *DB) (int, error) { return d.ckpt.checkpoint(context.Background()) }
+
+// SetWALHardLimit changes the log size past which a checkpoint truncates it, for a test.
+func SetWALHardLimit(d *DB, pages int) { d.ckpt.hardLimit.Store(int64(pages)) }

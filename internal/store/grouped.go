@@ -192,6 +192,10 @@ func (g *groupCommit) commit(batch []*writeReq) {
 	}
 	if err := stx.Commit(); err != nil {
 		fail(fmt.Errorf("store: commit: %w", err))
+		return
+	}
+	if d.ckpt != nil {
+		d.ckpt.wrote()
 	}
 }
 

@@ -60,7 +60,8 @@ type DB struct {
 	Brief func(visitorMessages []string) string
 
 	hooks []TxHook
-	group *groupCommit // SQLite: the writer's group commit
+	group *groupCommit  // SQLite: the writer's group commit
+	ckpt  *checkpointer // SQLite: checkpoints the log beside the writer
 }
 
 // TxHook sees the events of a transaction just before it commits, and may write in it —
@@ -152,6 +153,11 @@ func Open(ctx context.Context, c Config) (*DB, error) {
 		// Keep every reader open: a closed connection loses its prepared statements.
 		d.reader.SetMaxOpenConns(4)
 		d.reader.SetMaxIdleConns(4)
+		if d.ckpt, err = newCheckpointer(path); err != nil {
+			d.reader.Close()
+			d.writer.Close()
+			return nil, err
+		}
 		d.group = newGroupCommit(d)
 		d.Dialect = SQLite
 	}
@@ -179,6 +185,10 @@ func openSQLite(path string, readOnly bool) (*sql.DB, error) {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Set("_txlock", "immediate")
+		// Commits never checkpoint: the checkpointer does, off the write path (checkpoint.go).
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+		// A log restarted after a checkpoint is cut back to this size on disk.
+		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	db := openSQLiteDB("file:" + path + "?" + q.Encode())
 	db.SetConnMaxIdleTime(0)
@@ -199,6 +209,9 @@ func (d *DB) Close() error {
 	}
 	if d.writer != nil {
 		err = errors.Join(err, d.writer.Close())
+	}
+	if d.ckpt != nil {
+		err = errors.Join(err, d.ckpt.close())
 	}
 	return err
 }

@@ -233,8 +233,10 @@ func (d *DB) visitorConversation(ctx context.Context, tx *Tx, v *baton.Visitor) 
 	} else if err != nil {
 		return nil, err
 	}
-	ct, err := d.lockConversation(ctx, tx, v.AccountID, latest.ID)
-	if err != nil {
+	var ct *convTx
+	if d.Dialect == SQLite {
+		ct = d.heldConversation(ctx, tx, latest) // read inside the writer's transaction: held
+	} else if ct, err = d.lockConversation(ctx, tx, v.AccountID, latest.ID); err != nil {
 		return nil, err
 	}
 	t, err := baton.Transit(baton.Status(ct.c.Status), baton.ActionVisitorMessage)

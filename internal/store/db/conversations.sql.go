@@ -419,65 +419,6 @@ func (q *Queries) LockConversation(ctx context.Context, arg LockConversationPara
 	return i, err
 }
 
-const saveConversation = `-- name: SaveConversation :exec
-UPDATE conversations SET status = $3, pending = $4, priority = $5, reason = $6, brief = $7, subject = $8,
-    assignee_id = $9, queue_id = $10, resolution_note = $11, turns = $12, last_seq = $13, last_visitor_seq = $14,
-    last_message = $15, updated_at = $16, last_activity_at = $17, last_visitor_at = $18, handoff_at = $19,
-    resolved_at = $20, closed_at = $21
-WHERE id = $1 AND account_id = $2
-`
-
-type SaveConversationParams struct {
-	ID             string
-	AccountID      string
-	Status         string
-	Pending        bool
-	Priority       string
-	Reason         string
-	Brief          string
-	Subject        string
-	AssigneeID     *string
-	QueueID        *string
-	ResolutionNote string
-	Turns          int64
-	LastSeq        int64
-	LastVisitorSeq int64
-	LastMessage    string
-	UpdatedAt      time.Time
-	LastActivityAt time.Time
-	LastVisitorAt  *time.Time
-	HandoffAt      *time.Time
-	ResolvedAt     *time.Time
-	ClosedAt       *time.Time
-}
-
-func (q *Queries) SaveConversation(ctx context.Context, arg SaveConversationParams) error {
-	_, err := q.db.Exec(ctx, saveConversation,
-		arg.ID,
-		arg.AccountID,
-		arg.Status,
-		arg.Pending,
-		arg.Priority,
-		arg.Reason,
-		arg.Brief,
-		arg.Subject,
-		arg.AssigneeID,
-		arg.QueueID,
-		arg.ResolutionNote,
-		arg.Turns,
-		arg.LastSeq,
-		arg.LastVisitorSeq,
-		arg.LastMessage,
-		arg.UpdatedAt,
-		arg.LastActivityAt,
-		arg.LastVisitorAt,
-		arg.HandoffAt,
-		arg.ResolvedAt,
-		arg.ClosedAt,
-	)
-	return err
-}
-
 const upsertTag = `-- name: UpsertTag :one
 INSERT INTO tags (id, account_id, name) VALUES ($1, $2, $3)
 ON CONFLICT (account_id, name) DO UPDATE SET name = excluded.name

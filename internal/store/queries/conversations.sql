@@ -14,13 +14,6 @@ UPDATE conversations SET last_seq = last_seq WHERE id = $1 AND account_id = $2 R
 -- name: LatestConversationForContact :one
 SELECT * FROM conversations WHERE contact_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1;
 
--- name: SaveConversation :exec
-UPDATE conversations SET status = $3, pending = $4, priority = $5, reason = $6, brief = $7, subject = $8,
-    assignee_id = $9, queue_id = $10, resolution_note = $11, turns = $12, last_seq = $13, last_visitor_seq = $14,
-    last_message = $15, updated_at = $16, last_activity_at = $17, last_visitor_at = $18, handoff_at = $19,
-    resolved_at = $20, closed_at = $21
-WHERE id = $1 AND account_id = $2;
-
 -- name: UpsertTag :one
 INSERT INTO tags (id, account_id, name) VALUES ($1, $2, $3)
 ON CONFLICT (account_id, name) DO UPDATE SET name = excluded.name

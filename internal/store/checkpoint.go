@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// Checkpoints (SQLite). In WAL mode a commit appends pages to the write-ahead log, and a
+// checkpoint copies them back into the database file and syncs it. By default SQLite runs
+// that checkpoint inside whichever commit pushes the log past 1,000 pages: under load that
+// is one commit in a few, and it then waits for the copy and two fsyncs while every other
+// write queues behind it — the group commit's tail latency was mostly this.
+//
+// So the writer never checkpoints (wal_autocheckpoint=0); a checkpointer on a connection of
+// its own runs PASSIVE checkpoints beside it, which copy what is committed without taking
+// the write lock. A log that is wholly copied is restarted from its beginning by the next
+// write, so it stays small while the checkpointer keeps up. Should it fall behind anyway
+// (readers holding old snapshots for long), a log past walHardLimit pages is truncated with
+// a blocking checkpoint, which bounds the disk it takes.
+
+const (
+	checkpointEvery = 100 * time.Millisecond // at most this often, and only after writes
+	walHardLimit    = 64 << 10               // pages (256 MB at 4 KB): then a blocking checkpoint
+)
+
+var (
+	checkpointSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "baton_db_checkpoint_seconds",
+		Help:    "Time one background SQLite WAL checkpoint took (off the write path).",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
+	walPages = promauto.NewGauge(prometheus.GaugeOpts{
+		Name: "baton_db_wal_pages",
+		Help: "Pages in the SQLite write-ahead log after the last checkpoint.",
+	})
+	checkpointErrors = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "baton_db_checkpoint_errors_total",
+		Help: "Background SQLite checkpoints that failed (the log then grows until one succeeds).",
+	})
+)
+
+type checkpointer struct {
+	conn  *sql.DB // its own connection: a checkpoint never waits for the writer's
+	dirty atomic.Bool
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+	err   error // of close
+	// hardLimit is the log size in pages past which a blocking checkpoint truncates it.
+	hardLimit atomic.Int64
+}
+
+func newCheckpointer(path string) (*checkpointer, error) {
+	conn, err := openSQLite(path, false)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetMaxOpenConns(1)
+	conn.SetMaxIdleConns(1)
+	c := &checkpointer{conn: conn, stop: make(chan struct{}), done: make(chan struct{})}
+	c.hardLimit.Store(walHardLimit)
+	go c.loop()
+	return c, nil
+}
+
+// wrote tells the checkpointer that the log has grown.
+func (c *checkpointer) wrote() { c.dirty.Store(true) }
+
+func (c *checkpointer) loop() {
+	defer close(c.done)
+	tick := time.NewTicker(checkpointEvery)
+	defer tick.Stop()
+	for idle := 0; ; {
+		select {
+		case <-c.stop:
+			return
+		case <-tick.C:
+		}
+		// River's own transactions on the writer do not call wrote; a checkpoint with
+		// nothing to copy costs one small read, so every tenth tick runs regardless.
+		if !c.dirty.Swap(false) {
+			if idle++; idle < 10 {
+				continue
+			}
+		}
+		idle = 0
+		if _, err := c.checkpoint(context.Background()); err != nil {
+			checkpointErrors.Inc()
+		}
+	}
+}
+
+// checkpoint runs one PASSIVE checkpoint, and a blocking TRUNCATE one if the log is past
+// the hard limit all the same. It returns the log's size in pages after it.
+func (c *checkpointer) checkpoint(ctx context.Context) (int, error) {
+	start := time.Now()
+	log, err := c.run(ctx, "PASSIVE")
+	if err == nil && int64(log) > c.hardLimit.Load() {
+		log, err = c.run(ctx, "TRUNCATE")
+	}
+	checkpointSeconds.Observe(time.Since(start).Seconds())
+	if err == nil {
+		walPages.Set(float64(log))
+	}
+	return log, err
+}
+
+func (c *checkpointer) run(ctx context.Context, mode string) (int, error) {
+	var busy, log, copied int
+	if err := c.conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied); err != nil {
+		return 0, fmt.Errorf("store: checkpoint %s: %w", mode, err)
+	}
+	return log, nil
+}
+
+// close stops the loop and, once the writer is closed too, empties the log into the
+// database file so that a stopped node leaves one file behind.
+func (c *checkpointer) close() error {
+	c.once.Do(func() {
+		close(c.stop)
+		<-c.done
+		_, err := c.run(context.Background(), "TRUNCATE")
+		c.err = errors.Join(err, c.conn.Close())
+	})
+	return c.err
+}
