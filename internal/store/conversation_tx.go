@@ -22,9 +22,9 @@ type convTx struct {
 	stored db.Conversation
 }
 
-// lockConversation locks a conversation of the account for the rest of the transaction.
-// SQLite has one writer, whose transaction excludes every other already: there a read is
-// the lock, and the no-op update PostgreSQL needs for its row lock would be a write.
+// lockConversation locks a conversation of the account for the rest of the transaction:
+// SELECT … FOR UPDATE on PostgreSQL. SQLite has one writer, whose transaction excludes every
+// other already: there a read is the lock.
 func (d *DB) lockConversation(ctx context.Context, tx *Tx, accountID, id string) (*convTx, error) {
 	var (
 		c   db.Conversation

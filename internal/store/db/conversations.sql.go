@@ -374,7 +374,7 @@ func (q *Queries) ListTags(ctx context.Context, accountID string) ([]Tag, error)
 }
 
 const lockConversation = `-- name: LockConversation :one
-UPDATE conversations SET last_seq = last_seq WHERE id = $1 AND account_id = $2 RETURNING id, account_id, chatbot_id, contact_id, number, channel, status, pending, priority, reason, brief, subject, assignee_id, queue_id, previous_id, resolution_note, turns, last_seq, last_visitor_seq, last_message, created_at, updated_at, last_activity_at, last_visitor_at, handoff_at, resolved_at, closed_at
+SELECT id, account_id, chatbot_id, contact_id, number, channel, status, pending, priority, reason, brief, subject, assignee_id, queue_id, previous_id, resolution_note, turns, last_seq, last_visitor_seq, last_message, created_at, updated_at, last_activity_at, last_visitor_at, handoff_at, resolved_at, closed_at FROM conversations WHERE id = $1 AND account_id = $2 FOR UPDATE
 `
 
 type LockConversationParams struct {
@@ -382,8 +382,8 @@ type LockConversationParams struct {
 	AccountID string
 }
 
-// A portable SELECT … FOR UPDATE: the no-op update takes the row lock on PostgreSQL (SQLite
-// has a single writer already) and returns the row as it is once the lock is held.
+// PostgreSQL only: SQLite's single writer holds every row already, and does not know FOR
+// UPDATE (store.lockConversation reads with GetConversation there).
 func (q *Queries) LockConversation(ctx context.Context, arg LockConversationParams) (Conversation, error) {
 	row := q.db.QueryRow(ctx, lockConversation, arg.ID, arg.AccountID)
 	var i Conversation

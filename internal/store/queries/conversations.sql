@@ -7,9 +7,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $10);
 SELECT * FROM conversations WHERE id = $1 AND account_id = $2;
 
 -- name: LockConversation :one
--- A portable SELECT … FOR UPDATE: the no-op update takes the row lock on PostgreSQL (SQLite
--- has a single writer already) and returns the row as it is once the lock is held.
-UPDATE conversations SET last_seq = last_seq WHERE id = $1 AND account_id = $2 RETURNING *;
+-- PostgreSQL only: SQLite's single writer holds every row already, and does not know FOR
+-- UPDATE (store.lockConversation reads with GetConversation there).
+SELECT * FROM conversations WHERE id = $1 AND account_id = $2 FOR UPDATE;
 
 -- name: LatestConversationForContact :one
 SELECT * FROM conversations WHERE contact_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1;
