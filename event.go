@@ -23,6 +23,9 @@ const (
 	EventHandoffStarted      = "handoff_started"
 	EventHandoffEnded        = "handoff_ended"
 	EventAssigned            = "assigned"
+	// EventAnalysisUpdated tells the team that a conversation's post-chat analysis is
+	// done or failed for good. The payload is the Analysis.
+	EventAnalysisUpdated = "analysis_updated"
 	// EventTicketCreated is an internal signal (Seq 0, no stream, never sent to a socket)
 	// for a ticket that no conversation's event announces: one created on its own.
 	EventTicketCreated = "ticket_created"

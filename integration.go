@@ -144,6 +144,9 @@ type AnalysisField struct {
 const (
 	AnalysisPending = "pending"
 	AnalysisDone    = "done"
+	// AnalysisFailed: the job gave up (every attempt failed); Error says so, and a result
+	// of an earlier run, if any, stays.
+	AnalysisFailed = "failed"
 
 	AnalysisOnClose  = "close"
 	AnalysisOnDemand = "manual"
@@ -155,7 +158,8 @@ const (
 // Analysis is the post-chat analysis of a conversation (P1).
 type Analysis struct {
 	ConversationID string `json:"conversation_id"`
-	// Status is pending until the job has computed it, then done.
+	// Status is pending until the job has computed it, then done — or failed when the
+	// job gave up.
 	Status string `json:"status"`
 	// Reason says what asked for it: the conversation closed, or someone asked (manual).
 	Reason string `json:"reason"`
@@ -170,9 +174,10 @@ type Analysis struct {
 	Entities Entities `json:"entities"`
 	// Error says what went wrong on the last failed attempt, if any (for example the model
 	// failed and the built-in analyser stood in).
-	Error       string     `json:"error"`
-	Attempts    int        `json:"attempts"`
-	RequestedAt time.Time  `json:"requested_at"`
+	Error       string    `json:"error"`
+	Attempts    int       `json:"attempts"`
+	RequestedAt time.Time `json:"requested_at"`
+	// CompletedAt is when the result shown was computed (nil before the first one).
 	CompletedAt *time.Time `json:"completed_at"`
 }
 

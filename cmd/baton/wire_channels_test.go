@@ -114,3 +114,46 @@ func TestServeWiresChannels(t *testing.T) {
 	}
 	s.close(t)
 }
+
+// TestTemplateAnswersMatchTheSpec calls the template routes of the real server — each
+// answer, errors included, checked against docs/openapi.yaml — and edits a template.
+func TestTemplateAnswersMatchTheSpec(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("BATON_ADMIN_EMAIL", "chief@example.test")
+	t.Setenv("BATON_ADMIN_PASSWORD", "s3cret-passw0rd")
+	s := start(t, "--data-dir", t.TempDir())
+	base := s.URL()
+	admin := login(t, base, "chief@example.test", "s3cret-passw0rd")
+	spec := specCheck{t: t, doc: loadOpenAPI(t)}
+	const list, one = "/api/v1/chatbots/{chatbot}/templates", "/api/v1/chatbots/{chatbot}/templates/{id}"
+	do := func(method, path, doc string, body any, status int) map[string]any {
+		t.Helper()
+		r := call(t, method, base+path, admin, body)
+		if r.Status != status {
+			t.Fatalf("%s %s = %d %s, want %d", method, path, r.Status, r.Body, status)
+		}
+		spec.check(method, doc, r)
+		if len(r.Body) == 0 {
+			return nil
+		}
+		return r.json(t)
+	}
+	tpl := do("POST", "/api/v1/chatbots/demo/templates", list, map[string]any{"name": "order_update", "language": "en_US",
+		"parameters": []string{"first_name"}, "body": "Hi {{1}}, your order shipped."}, 201)
+	do("POST", "/api/v1/chatbots/demo/templates", list, map[string]any{"name": "order_update", "language": "pt_BR"}, 201)
+	do("POST", "/api/v1/chatbots/demo/templates", list, map[string]any{"name": "order_update", "language": "pt_BR"}, 409)
+	u := "/api/v1/chatbots/demo/templates/" + tpl["id"].(string)
+	got := do("PATCH", u, one, map[string]any{"body": "Hi {{1}}, order {{2}} shipped.", "parameters": []string{"first_name", "order"}}, 200)
+	if got["name"] != "order_update" || got["body"] != "Hi {{1}}, order {{2}} shipped." {
+		t.Errorf("PATCH = %v", got)
+	}
+	do("PATCH", u, one, map[string]any{"parameters": nil}, 200)
+	do("PATCH", u, one, map[string]any{"name": "has space"}, 400)
+	do("PATCH", u, one, map[string]any{"language": "pt_BR"}, 409)
+	do("PATCH", "/api/v1/chatbots/demo/templates/nope", one, map[string]any{"name": "x"}, 404)
+	list2 := do("GET", "/api/v1/chatbots/demo/templates", list, nil, 200)
+	if n := len(list2["templates"].([]any)); n != 2 {
+		t.Errorf("GET templates = %v, want 2", list2)
+	}
+	do("DELETE", u, one, nil, 204)
+}

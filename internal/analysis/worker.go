@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -15,7 +16,8 @@ import (
 // (responder openai and a base URL) it asks the model; a model that is unavailable is
 // tried again by the job queue (with Backoff) and, at the last attempt or when it fails
 // for good (rejected request, malformed answers), the built-in analyser stands in and the
-// analysis says why in its error. The conversation's closing never waits for any of it.
+// analysis says why in its error. A last attempt that fails for any other reason marks the
+// analysis failed. The conversation's closing never waits for any of it.
 type Worker struct {
 	river.WorkerDefaults[store.AnalysisArgs]
 	DB     *store.DB
@@ -49,8 +51,41 @@ func LLMFor(in *store.AnalysisInput, client *http.Client, timeout time.Duration)
 	return &LLM{BaseURL: ai.BaseURL, APIKey: in.APIKey, Model: ai.Model, Client: client, Timeout: timeout}
 }
 
-// Work analyses one conversation.
-func (w *Worker) Work(ctx context.Context, job *river.Job[store.AnalysisArgs]) error {
+// GaveUp is the error an analysis shows when its job gave up: safe to show, it says
+// nothing of the internal cause (which is logged).
+const GaveUp = "The analysis could not be completed after %d attempts."
+
+// Work analyses one conversation. When its last attempt fails (or panics), the analysis
+// is marked failed, so that it does not stay pending for ever, and the team is told.
+func (w *Worker) Work(ctx context.Context, job *river.Job[store.AnalysisArgs]) (err error) {
+	if job.Attempt >= job.MaxAttempts {
+		defer func() {
+			if r := recover(); r != nil {
+				w.giveUp(ctx, job, fmt.Errorf("panic: %v", r))
+				panic(r) // the job queue reports it
+			}
+			if err != nil {
+				w.giveUp(ctx, job, err)
+			}
+		}()
+	}
+	return w.work(ctx, job)
+}
+
+// giveUp marks the job's analysis failed for good.
+func (w *Worker) giveUp(ctx context.Context, job *river.Job[store.AnalysisArgs], cause error) {
+	a := job.Args
+	if w.Logger != nil {
+		w.Logger.Error("analysis: the last attempt failed", "conversation", a.ConversationID, "attempt", job.Attempt, "err", cause)
+	}
+	err := w.DB.FailAnalysis(context.WithoutCancel(ctx), a.AccountID, a.ConversationID, fmt.Sprintf(GaveUp, job.Attempt), job.Attempt,
+		a.Reason == baton.AnalysisOnClose)
+	if err != nil && baton.ErrorCode(err) != baton.ENOTFOUND && w.Logger != nil {
+		w.Logger.Error("analysis: could not record the failure", "conversation", a.ConversationID, "err", err)
+	}
+}
+
+func (w *Worker) work(ctx context.Context, job *river.Job[store.AnalysisArgs]) error {
 	a := job.Args
 	in, err := w.DB.AnalysisInput(ctx, a.AccountID, a.ConversationID)
 	if baton.ErrorCode(err) == baton.ENOTFOUND {
@@ -79,5 +114,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[store.AnalysisArgs]) e
 		res = Builtin(in)
 	}
 	an.Engine, an.Model, an.Summary, an.Sentiment, an.Fields, an.Entities = res.Engine, res.Model, res.Summary, res.Sentiment, res.Fields, res.Entities
-	return w.DB.SaveAnalysis(context.WithoutCancel(ctx), a.AccountID, an, a.Reason == baton.AnalysisOnClose)
+	err = w.DB.SaveAnalysis(context.WithoutCancel(ctx), a.AccountID, an, a.Reason == baton.AnalysisOnClose)
+	if baton.ErrorCode(err) == baton.ENOTFOUND {
+		return nil // deleted meanwhile
+	}
+	return err
 }

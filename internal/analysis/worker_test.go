@@ -18,6 +18,7 @@ import (
 	"github.com/baton-chat/baton/internal/handover"
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/jobs"
+	"github.com/baton-chat/baton/internal/realtime"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
 	"github.com/riverqueue/river"
@@ -45,6 +46,7 @@ type env struct {
 	ctx   context.Context
 	token string
 	acc   *baton.Account
+	hub   *realtime.Hub
 }
 
 func newEnv(t *testing.T, d *store.DB, analysisAttempts int) *env {
@@ -64,6 +66,12 @@ func newEnv(t *testing.T, d *store.DB, analysisAttempts int) *env {
 			mu.Unlock()
 		}
 	})
+	// The sockets: committed events reach them through the hub, as in production.
+	hub, err := realtime.NewHub(realtime.NewLocalBus(), d, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Publisher = hub
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &analysis.Worker{DB: d, Logger: logger, Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
 	river.AddWorker(workers, &handover.Deliverer{DB: d, Client: handover.Guard{AllowPrivate: true}.Client(5 * time.Second), Logger: logger,
@@ -84,10 +92,12 @@ func newEnv(t *testing.T, d *store.DB, analysisAttempts int) *env {
 	})
 	api := httpapi.NewServer(d, logger)
 	(&analysis.API{DB: d}).Register(api)
+	api.Handle("GET /widget/v1/ws", hub.VisitorHandler(d))
+	api.Handle("GET /api/v1/ws", hub.AgentHandler(api.AuthenticateSocket, d, nil))
 	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() { hub.Close(); srv.Close() })
 
-	e := &env{db: d, url: srv.URL}
+	e := &env{db: d, url: srv.URL, hub: hub}
 	if e.acc, _, err = d.CreateAccount(ctx, "Acme", "demo", "Demo Bot"); err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,7 @@ func (s *Service) Register(api *httpapi.Server) {
 	api.HandleFunc("DELETE /api/v1/chatbots/{chatbot}/channels/{kind}", api.Authed(baton.ScopeWrite, baton.RoleAdmin, s.deleteChannel))
 	api.HandleFunc("GET /api/v1/chatbots/{chatbot}/templates", api.Authed(baton.ScopeRead, "", s.listTemplates))
 	api.HandleFunc("POST /api/v1/chatbots/{chatbot}/templates", api.Authed(baton.ScopeWrite, baton.RoleAdmin, s.createTemplate))
+	api.HandleFunc("PATCH /api/v1/chatbots/{chatbot}/templates/{id}", api.Authed(baton.ScopeWrite, baton.RoleAdmin, s.updateTemplate))
 	api.HandleFunc("DELETE /api/v1/chatbots/{chatbot}/templates/{id}", api.Authed(baton.ScopeWrite, baton.RoleAdmin, s.deleteTemplate))
 	api.HandleFunc("GET /api/v1/conversations/{id}/window", api.Authed(baton.ScopeRead, "", s.getWindow))
 	api.HandleFunc("POST /api/v1/conversations/{id}/template", api.Authed(baton.ScopeWrite, "", s.sendTemplate))
@@ -310,6 +311,27 @@ func (s *Service) createTemplate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusCreated, t)
+}
+
+// templatePatch is a partial templateRequest: absent fields stay as they are.
+type templatePatch struct {
+	Name       *string   `json:"name"`
+	Language   *string   `json:"language"`
+	Parameters *[]string `json:"parameters"`
+	Body       *string   `json:"body"`
+}
+
+func (s *Service) updateTemplate(w http.ResponseWriter, r *http.Request) error {
+	var req templatePatch
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		return err
+	}
+	t, err := s.DB.UpdateTemplate(r.Context(), r.PathValue("chatbot"), r.PathValue("id"), store.TemplateUpdate{Name: req.Name,
+		Language: req.Language, Parameters: req.Parameters, Body: req.Body})
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, t)
 }
 
 func (s *Service) deleteTemplate(w http.ResponseWriter, r *http.Request) error {

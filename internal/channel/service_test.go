@@ -3,6 +3,7 @@ package channel_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"image"
 	"image/png"
@@ -106,6 +107,7 @@ func TestRoutesAreTenantIsolated(t *testing.T) {
 		bodies := map[string]any{
 			"PUT /api/v1/chatbots/{chatbot}/channels/{kind}":   map[string]any{"bot_token": "123:hacked", "webhook_secret": "hacked"},
 			"POST /api/v1/chatbots/{chatbot}/templates":        map[string]any{"name": "hacked", "language": "en"},
+			"PATCH /api/v1/chatbots/{chatbot}/templates/{id}":  map[string]any{"name": "hacked", "body": "Hacked {{1}}", "parameters": []string{"x"}},
 			"POST /api/v1/conversations/{id}/template":         map[string]any{"template_id": tpl.ID, "parameters": []string{}},
 			"DELETE /api/v1/chatbots/{chatbot}/templates/{id}": nil,
 		}
@@ -144,8 +146,15 @@ func TestRoutesAreTenantIsolated(t *testing.T) {
 		if c, _ := db.ChannelByID(ctx, gbot.ID, baton.ChannelTelegram); c.Status != baton.ChannelConnected || c.Secrets["bot_token"] != "1:globex" {
 			t.Errorf("the other account's channel changed: %+v", c)
 		}
-		if ts, _ := db.Templates(gctx, gbot.ID); len(ts) != 1 {
+		if ts, _ := db.Templates(gctx, gbot.ID); len(ts) != 1 || ts[0].Name != "globex_hello" || ts[0].Body != "" || len(ts[0].Parameters) != 0 {
 			t.Errorf("the other account's templates changed: %+v", ts)
+		}
+		// This account's chatbot with the other account's template id is 404 too.
+		for _, method := range []string{"PATCH", "DELETE"} {
+			r := e.AsOwner(t, method, "/api/v1/chatbots/demo/templates/"+tpl.ID, map[string]any{"name": "hacked"})
+			if r.Status != http.StatusNotFound {
+				t.Errorf("%s of another account's template through this account's chatbot = %d %s, want 404", method, r.Status, r.Body)
+			}
 		}
 	})
 }
@@ -166,6 +175,15 @@ func TestOnlyAdminsConfigureChannels(t *testing.T) {
 		channeltest.Want(t, e.Do(t, "PUT", "/api/v1/chatbots/demo/channels/telegram", agent, map[string]any{"bot_token": "1:x"}), http.StatusForbidden, "an agent configuring a channel")
 		channeltest.Want(t, e.Do(t, "DELETE", "/api/v1/chatbots/demo/channels/telegram", agent, nil), http.StatusForbidden, "an agent disconnecting a channel")
 		channeltest.Want(t, e.Do(t, "POST", "/api/v1/chatbots/demo/templates", agent, map[string]any{"name": "x", "language": "en"}), http.StatusForbidden, "an agent adding a template")
+		tpl := channeltest.Want(t, e.AsOwner(t, "POST", "/api/v1/chatbots/demo/templates", map[string]any{"name": "hello", "language": "en"}),
+			http.StatusCreated, "the owner adding a template").JSON(t)
+		channeltest.Want(t, e.Do(t, "PATCH", "/api/v1/chatbots/demo/templates/"+tpl["id"].(string), agent, map[string]any{"name": "changed"}),
+			http.StatusForbidden, "an agent editing a template")
+		channeltest.Want(t, e.Do(t, "DELETE", "/api/v1/chatbots/demo/templates/"+tpl["id"].(string), agent, nil),
+			http.StatusForbidden, "an agent deleting a template")
+		if ts, _ := db.Templates(e.Actor(), "demo"); len(ts) != 1 || ts[0].Name != "hello" {
+			t.Errorf("templates after an agent's attempts = %+v, want hello unchanged", ts)
+		}
 		list := channeltest.Want(t, e.Do(t, "GET", "/api/v1/chatbots/demo/channels", agent, nil), http.StatusOK, "an agent listing the channels").JSON(t)
 		var kinds []string
 		for _, c := range list["channels"].([]any) {
@@ -184,6 +202,71 @@ func TestOnlyAdminsConfigureChannels(t *testing.T) {
 		channeltest.Want(t, e.AsOwner(t, "PUT", "/api/v1/chatbots/demo/channels/telegram", map[string]any{"bot_token": "1:x", "webhook_secret": "has spaces"}),
 			http.StatusBadRequest, "a webhook secret Telegram refuses")
 		channeltest.Want(t, e.AsOwner(t, "DELETE", "/api/v1/chatbots/demo/channels/telegram", nil), http.StatusNotFound, "disconnecting a channel never configured")
+	})
+}
+
+// TestEditingATemplate: PATCH changes only the fields given, with the limits of POST, and
+// refuses a name and language another template of the chatbot has.
+func TestEditingATemplate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := channeltest.New(t, db, adapters()...)
+		base := "/api/v1/chatbots/demo/templates"
+		tpl := channeltest.Want(t, e.AsOwner(t, "POST", base, map[string]any{"name": "order_update", "language": "en_US",
+			"parameters": []string{"first_name"}, "body": "Hi {{1}}, your order shipped."}), http.StatusCreated, "POST template").JSON(t)
+		channeltest.Want(t, e.AsOwner(t, "POST", base, map[string]any{"name": "order_update", "language": "pt_BR"}), http.StatusCreated, "POST its Portuguese twin")
+		id := tpl["id"].(string)
+		u := base + "/" + id
+
+		got := channeltest.Want(t, e.AsOwner(t, "PATCH", u, map[string]any{"body": "Hi {{1}}, order {{2}} shipped.",
+			"parameters": []string{"first_name", "order"}}), http.StatusOK, "PATCH body and parameters").JSON(t)
+		if got["id"] != id || got["name"] != "order_update" || got["language"] != "en_US" || got["body"] != "Hi {{1}}, order {{2}} shipped." ||
+			len(got["parameters"].([]any)) != 2 || got["created_at"] != tpl["created_at"] {
+			t.Errorf("PATCH body and parameters = %v, want the name, language and created_at unchanged", got)
+		}
+		got = channeltest.Want(t, e.AsOwner(t, "PATCH", u, map[string]any{"name": "  order_shipped ", "language": "en_GB"}),
+			http.StatusOK, "PATCH name and language").JSON(t)
+		if got["name"] != "order_shipped" || got["language"] != "en_GB" || got["body"] != "Hi {{1}}, order {{2}} shipped." || len(got["parameters"].([]any)) != 2 {
+			t.Errorf("PATCH name and language = %v, want them trimmed and the body and parameters kept", got)
+		}
+		got = channeltest.Want(t, e.AsOwner(t, "PATCH", u, map[string]any{"parameters": []string{}, "body": ""}), http.StatusOK, "PATCH clearing").JSON(t)
+		if got["body"] != "" || len(got["parameters"].([]any)) != 0 {
+			t.Errorf("PATCH clearing the body and parameters = %v", got)
+		}
+
+		long := strings.Repeat("x", 101)
+		for _, c := range []struct {
+			what   string
+			body   any
+			status int
+			code   string
+		}{
+			{"a name with a space", map[string]any{"name": "order update"}, http.StatusBadRequest, "invalid"},
+			{"an empty name", map[string]any{"name": "  "}, http.StatusBadRequest, "invalid"},
+			{"a name of 513 characters", map[string]any{"name": strings.Repeat("n", 513)}, http.StatusBadRequest, "invalid"},
+			{"a language of 16 characters", map[string]any{"language": strings.Repeat("l", 16)}, http.StatusBadRequest, "invalid"},
+			{"21 parameters", map[string]any{"parameters": make([]string, 21)}, http.StatusBadRequest, "invalid"},
+			{"a blank parameter name", map[string]any{"parameters": []string{" "}}, http.StatusBadRequest, "invalid"},
+			{"a parameter name of 101 characters", map[string]any{"parameters": []string{long}}, http.StatusBadRequest, "invalid"},
+			{"a body of 1025 characters", map[string]any{"body": strings.Repeat("é", 1025)}, http.StatusBadRequest, "invalid"},
+			{"an unknown field", map[string]any{"category": "MARKETING"}, http.StatusBadRequest, "invalid"},
+			{"a number for a name", map[string]any{"name": 7}, http.StatusBadRequest, "invalid"},
+			{"the name and language of the other template", map[string]any{"name": "order_update", "language": "pt_BR"}, http.StatusConflict, "conflict"},
+		} {
+			r := e.AsOwner(t, "PATCH", u, c.body)
+			var body struct {
+				Error struct{ Code, Message string } `json:"error"`
+			}
+			if err := json.Unmarshal(r.Body, &body); err != nil || r.Status != c.status || body.Error.Code != c.code || body.Error.Message == "" {
+				t.Errorf("PATCH with %s = %d %s, want %d %s with a message", c.what, r.Status, r.Body, c.status, c.code)
+			}
+		}
+		if ts, _ := db.Templates(e.Actor(), "demo"); len(ts) != 2 || ts[0].Name != "order_shipped" || ts[0].Language != "en_GB" || ts[0].Body != "" {
+			t.Errorf("templates after the refused edits = %+v, want the last accepted one", ts)
+		}
+		channeltest.Want(t, e.AsOwner(t, "PATCH", base+"/nope", map[string]any{"name": "x"}), http.StatusNotFound, "PATCH an unknown template")
+		channeltest.Want(t, e.AsOwner(t, "PATCH", "/api/v1/chatbots/nope/templates/"+id, map[string]any{"name": "x"}), http.StatusNotFound, "PATCH through an unknown chatbot")
+		channeltest.Want(t, e.AsOwner(t, "DELETE", u, nil), http.StatusNoContent, "DELETE it")
+		channeltest.Want(t, e.AsOwner(t, "PATCH", u, map[string]any{"name": "x"}), http.StatusNotFound, "PATCH a deleted template")
 	})
 }
 

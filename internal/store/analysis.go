@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
@@ -241,9 +242,10 @@ func (d *DB) AnalysisInput(ctx context.Context, accountID, convID string) (*Anal
 	return in, nil
 }
 
-// SaveAnalysis stores a finished (done or failed) analysis. When the analysis followed the
-// conversation's closing, the conversation.closed webhook goes out with it, queued in the
-// same transaction.
+// SaveAnalysis stores a finished analysis and tells the team (analysis_updated, a team
+// event of the conversation's stream). When the analysis followed the conversation's
+// closing, the conversation.closed webhook goes out with it, queued in the same
+// transaction. ENOTFOUND when the conversation is gone.
 func (d *DB) SaveAnalysis(ctx context.Context, accountID string, an *baton.Analysis, closed bool) error {
 	var conv *baton.Conversation
 	if closed {
@@ -256,39 +258,95 @@ func (d *DB) SaveAnalysis(ctx context.Context, accountID string, an *baton.Analy
 		an.Fields = []baton.ExtractedField{}
 	}
 	return d.Write(ctx, func(tx *Tx) error {
+		ct, err := d.lockConversation(ctx, tx, accountID, an.ConversationID)
+		if err != nil {
+			return err
+		}
 		now := tx.Now()
-		err := tx.SaveAnalysis(ctx, db.SaveAnalysisParams{ConversationID: an.ConversationID, AccountID: accountID, Status: an.Status,
+		err = tx.SaveAnalysis(ctx, db.SaveAnalysisParams{ConversationID: an.ConversationID, AccountID: accountID, Status: an.Status,
 			Reason: an.Reason, Engine: an.Engine, Model: an.Model, Summary: an.Summary, Sentiment: an.Sentiment.Label,
 			SentimentScore: an.Sentiment.Score, Fields: string(mustJSON(an.Fields)), Entities: string(mustJSON(an.Entities)),
 			Error: truncate(an.Error, 500), Attempts: int64(an.Attempts), RequestedAt: now, CompletedAt: &now})
 		if err != nil {
 			return fmt.Errorf("save analysis: %w", err)
 		}
-		if !closed {
-			return nil
+		saved, err := ct.analysisUpdated()
+		if err != nil || !closed {
+			return err
 		}
-		row, err := tx.GetAnalysis(ctx, db.GetAnalysisParams{ConversationID: an.ConversationID, AccountID: accountID})
+		return d.queueClosedWebhook(ctx, tx, accountID, conv, saved, now)
+	})
+}
+
+// FailAnalysis records that a conversation's pending analysis failed for good (its job
+// gave up) with a reason safe to show, keeps any earlier result, and tells the team
+// (analysis_updated). closed says the analysis followed the conversation's closing: the
+// conversation.closed webhook then goes out with the failed analysis, since no other
+// will. An analysis that is not pending any more is left alone; ENOTFOUND when the
+// conversation is gone.
+func (d *DB) FailAnalysis(ctx context.Context, accountID, convID, reason string, attempts int, closed bool) error {
+	var conv *baton.Conversation
+	if closed {
+		var err error
+		if conv, err = d.findConversation(ctx, accountID, convID); err != nil {
+			return err
+		}
+	}
+	return d.Write(ctx, func(tx *Tx) error {
+		ct, err := d.lockConversation(ctx, tx, accountID, convID)
 		if err != nil {
 			return err
 		}
-		subs, err := d.webhookSubs().subscribers(ctx, tx, accountID, baton.WebhookConversationClosed)
-		if err != nil || len(subs) == 0 {
+		n, err := tx.FailAnalysis(ctx, db.FailAnalysisParams{ConversationID: convID, AccountID: accountID,
+			Error: truncate(reason, 500), Attempts: int64(attempts)})
+		if err != nil {
+			return fmt.Errorf("fail analysis: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		failed, err := ct.analysisUpdated()
+		if err != nil || !closed {
 			return err
 		}
-		at := now
-		if conv.ClosedAt != nil {
-			at = *conv.ClosedAt
-		}
-		payload := mustJSON(eventPayload{ConversationID: conv.ID, OccurredAt: at,
-			Data: map[string]any{"conversation": conv, "analysis": analysisFromRow(row)}})
-		for _, s := range subs {
-			if _, err := d.queueDelivery(ctx, tx, accountID, &s.id, baton.DeliveryKindEvent, baton.WebhookConversationClosed, s.url,
-				payload, d.integrationOptions().WebhookAttempts); err != nil {
-				return err
-			}
-		}
-		return nil
+		return d.queueClosedWebhook(ctx, tx, accountID, conv, failed, tx.Now())
 	})
+}
+
+// analysisUpdated reads the conversation's analysis as just written and emits it to the
+// team (never to the visitor).
+func (ct *convTx) analysisUpdated() (*baton.Analysis, error) {
+	row, err := ct.GetAnalysis(ct.ctx, db.GetAnalysisParams{ConversationID: ct.c.ID, AccountID: ct.c.AccountID})
+	if err != nil {
+		return nil, fmt.Errorf("read analysis: %w", err)
+	}
+	an := analysisFromRow(row)
+	if err := ct.emit(baton.EventAnalysisUpdated, an, "", nil); err != nil {
+		return nil, err
+	}
+	return an, ct.save()
+}
+
+// queueClosedWebhook queues conversation.closed, carrying the conversation and its
+// analysis, to each subscription of the account that asks for it.
+func (d *DB) queueClosedWebhook(ctx context.Context, tx *Tx, accountID string, conv *baton.Conversation, an *baton.Analysis, now time.Time) error {
+	subs, err := d.webhookSubs().subscribers(ctx, tx, accountID, baton.WebhookConversationClosed)
+	if err != nil || len(subs) == 0 {
+		return err
+	}
+	at := now
+	if conv.ClosedAt != nil {
+		at = *conv.ClosedAt
+	}
+	payload := mustJSON(eventPayload{ConversationID: conv.ID, OccurredAt: at,
+		Data: map[string]any{"conversation": conv, "analysis": an}})
+	for _, s := range subs {
+		if _, err := d.queueDelivery(ctx, tx, accountID, &s.id, baton.DeliveryKindEvent, baton.WebhookConversationClosed, s.url,
+			payload, d.integrationOptions().WebhookAttempts); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RecordAnalysisError notes a failed attempt of the analysis job (it will be retried).

@@ -262,30 +262,38 @@ func (d *DB) Templates(ctx context.Context, chatbotRef string) ([]*baton.Channel
 	return out, nil
 }
 
-// CreateTemplate adds an approved template to a chatbot: its name and language exactly
-// as approved by Meta, and a name for each parameter. ECONFLICT when the chatbot has it
-// already.
-func (d *DB) CreateTemplate(ctx context.Context, chatbotRef string, t baton.ChannelTemplate) (*baton.ChannelTemplate, error) {
+// checkTemplate trims and validates a template's fields (EINVALID says what is wrong).
+func checkTemplate(t *baton.ChannelTemplate) error {
 	t.Name, t.Language = strings.TrimSpace(t.Name), strings.TrimSpace(t.Language)
 	if t.Name == "" || len(t.Name) > 512 || strings.ContainsAny(t.Name, " \t\r\n") {
-		return nil, baton.Invalid("A template needs its approved name (no spaces, 512 characters at most).")
+		return baton.Invalid("A template needs its approved name (no spaces, 512 characters at most).")
 	}
 	if t.Language == "" || len(t.Language) > 15 || strings.ContainsAny(t.Language, " \t\r\n") {
-		return nil, baton.Invalid("A template needs its language code, such as en_US.")
+		return baton.Invalid("A template needs its language code, such as en_US.")
 	}
 	if len(t.Parameters) > MaxTemplateParameters {
-		return nil, baton.Invalid("A template has %d parameters at most.", MaxTemplateParameters)
+		return baton.Invalid("A template has %d parameters at most.", MaxTemplateParameters)
 	}
 	if t.Parameters == nil {
 		t.Parameters = []string{}
 	}
 	for _, p := range t.Parameters {
 		if strings.TrimSpace(p) == "" || utf8.RuneCountInString(p) > 100 {
-			return nil, baton.Invalid("Each template parameter needs a name of 1 to 100 characters.")
+			return baton.Invalid("Each template parameter needs a name of 1 to 100 characters.")
 		}
 	}
 	if utf8.RuneCountInString(t.Body) > MaxTemplateBody || !utf8.ValidString(t.Body) {
-		return nil, baton.Invalid("The template body is %d characters at most.", MaxTemplateBody)
+		return baton.Invalid("The template body is %d characters at most.", MaxTemplateBody)
+	}
+	return nil
+}
+
+// CreateTemplate adds an approved template to a chatbot: its name and language exactly
+// as approved by Meta, and a name for each parameter. ECONFLICT when the chatbot has it
+// already.
+func (d *DB) CreateTemplate(ctx context.Context, chatbotRef string, t baton.ChannelTemplate) (*baton.ChannelTemplate, error) {
+	if err := checkTemplate(&t); err != nil {
+		return nil, err
 	}
 	var out *baton.ChannelTemplate
 	err := d.Write(ctx, func(tx *Tx) error {
@@ -297,9 +305,69 @@ func (d *DB) CreateTemplate(ctx context.Context, chatbotRef string, t baton.Chan
 			Parameters: string(mustJSON(t.Parameters)), Body: t.Body, CreatedAt: tx.Now()}
 		err = tx.CreateChannelTemplate(ctx, db.CreateChannelTemplateParams(row))
 		if isUnique(err) {
-			return baton.Errorf(baton.ECONFLICT, "This chatbot already has the template %s (%s).", t.Name, t.Language)
+			return templateClash(t)
 		} else if err != nil {
 			return fmt.Errorf("create template: %w", err)
+		}
+		out = templateFromRow(row)
+		return nil
+	})
+	return out, err
+}
+
+func templateClash(t baton.ChannelTemplate) error {
+	return baton.Errorf(baton.ECONFLICT, "This chatbot already has the template %s (%s).", t.Name, t.Language)
+}
+
+// TemplateUpdate is a partial change of a template: nil fields stay as they are.
+type TemplateUpdate struct {
+	Name       *string
+	Language   *string
+	Parameters *[]string
+	Body       *string
+}
+
+// UpdateTemplate changes a template of a chatbot of the actor's account, with the checks
+// of CreateTemplate on the result. ENOTFOUND for a template of another chatbot or
+// account; ECONFLICT when the chatbot has another template of the new name and language.
+// Messages already sent with it keep the text they were sent with.
+func (d *DB) UpdateTemplate(ctx context.Context, chatbotRef, id string, u TemplateUpdate) (*baton.ChannelTemplate, error) {
+	var out *baton.ChannelTemplate
+	err := d.Write(ctx, func(tx *Tx) error {
+		b, err := d.actorChatbot(ctx, tx.Queries, chatbotRef)
+		if err != nil {
+			return err
+		}
+		row, err := tx.GetChannelTemplate(ctx, db.GetChannelTemplateParams{ID: id, ChatbotID: b.ID})
+		if isNoRows(err) || (err == nil && row.AccountID != b.AccountID) {
+			return baton.NotFound("Template")
+		} else if err != nil {
+			return fmt.Errorf("find template: %w", err)
+		}
+		t := *templateFromRow(row)
+		if u.Name != nil {
+			t.Name = *u.Name
+		}
+		if u.Language != nil {
+			t.Language = *u.Language
+		}
+		if u.Parameters != nil {
+			t.Parameters = *u.Parameters
+		}
+		if u.Body != nil {
+			t.Body = *u.Body
+		}
+		if err := checkTemplate(&t); err != nil {
+			return err
+		}
+		row, err = tx.UpdateChannelTemplate(ctx, db.UpdateChannelTemplateParams{ID: id, ChatbotID: b.ID, AccountID: b.AccountID,
+			Name: t.Name, Language: t.Language, Parameters: string(mustJSON(t.Parameters)), Body: t.Body})
+		if isUnique(err) {
+			return templateClash(t)
+		} else if isNoRows(err) {
+			return baton.NotFound("Template")
+		} else if err != nil {
+			return fmt.Errorf("update template: %w", err)
 		}
 		out = templateFromRow(row)
 		return nil

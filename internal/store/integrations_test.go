@@ -667,7 +667,7 @@ func TestAnalysisStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.act(t, id, baton.ActionRequest{Action: baton.ActionClose})
+		closed := e.act(t, id, baton.ActionRequest{Action: baton.ActionClose})
 		result := &baton.Analysis{ConversationID: id, Status: baton.AnalysisDone, Reason: baton.AnalysisOnClose, Engine: baton.EngineBuiltin,
 			Summary: "The visitor needed help with an order.", Sentiment: baton.SentimentScore{Label: "neutral", Score: 0.1},
 			Fields: []baton.ExtractedField{{Name: "order_number", Type: baton.FieldString, Value: "A-1"}}, Attempts: 1}
@@ -689,6 +689,70 @@ func TestAnalysisStore(t *testing.T) {
 		analysis, _ := data["analysis"].(map[string]any)
 		if conv["status"] != "closed" || analysis["summary"] != result.Summary {
 			t.Errorf("conversation.closed data = %v, want the closed conversation and its analysis", data)
+		}
+
+		// The team is told, in the conversation's stream; the visitor is not.
+		evs, err := db.Events(context.Background(), id, closed.LastSeq, 0)
+		if err != nil || len(evs) != 1 || evs[0].Type != baton.EventAnalysisUpdated || evs[0].Seq != closed.LastSeq+1 ||
+			evs[0].VisitorSeq != 0 || evs[0].VisitorType != "" || evs[0].AccountID != e.account.ID {
+			t.Fatalf("events after the analysis = %+v, %v; want one team-only analysis_updated", evs, err)
+		}
+		var told baton.Analysis
+		if err := json.Unmarshal(evs[0].Payload, &told); err != nil || told.ConversationID != id || told.Status != baton.AnalysisDone ||
+			told.Summary != result.Summary || !told.RequestedAt.Equal(got2.RequestedAt) {
+			t.Errorf("analysis_updated payload = %s, want the stored analysis", evs[0].Payload)
+		}
+		if c, _ := db.FindConversation(e.ctx, id); c.LastSeq != evs[0].Seq {
+			t.Errorf("the conversation's last_seq = %d, want %d", c.LastSeq, evs[0].Seq)
+		}
+		vevs, err := db.VisitorEvents(context.Background(), id, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vevs) == 0 {
+			t.Fatal("the visitor sees no event at all: the check below would prove nothing")
+		}
+		for _, v := range vevs {
+			if b, _ := json.Marshal(v); strings.Contains(string(b), `"summary"`) || v.Type == baton.EventAnalysisUpdated {
+				t.Errorf("the visitor sees %s", b)
+			}
+		}
+
+		// Failing for good: only a pending analysis, only in its own account; the earlier
+		// result stays, the team is told, conversation.closed goes out with it.
+		wantCode(t, db.FailAnalysis(context.Background(), other.account.ID, id, "The analysis failed.", 2, true), baton.ENOTFOUND,
+			"FailAnalysis with another account")
+		if err := db.FailAnalysis(context.Background(), e.account.ID, id, "The analysis failed.", 2, true); err != nil {
+			t.Fatal(err)
+		}
+		if evs, _ := db.Events(context.Background(), id, evs[0].Seq, 0); len(evs) != 0 {
+			t.Errorf("FailAnalysis of a done analysis emitted %+v, want nothing", evs)
+		}
+		if _, err := db.RequestAnalysis(e.ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := db.FindConversation(e.ctx, id)
+		if err := db.FailAnalysis(context.Background(), e.account.ID, id, "The analysis failed.", 2, true); err != nil {
+			t.Fatal(err)
+		}
+		failed, err := db.FindAnalysis(e.ctx, id)
+		if err != nil || failed.Status != baton.AnalysisFailed || failed.Error != "The analysis failed." || failed.Attempts != 2 ||
+			failed.Summary != result.Summary || failed.CompletedAt == nil {
+			t.Errorf("FindAnalysis after FailAnalysis = %+v, %v; want failed with the earlier result kept", failed, err)
+		}
+		evs, _ = db.Events(context.Background(), id, before.LastSeq, 0)
+		if len(evs) != 1 || evs[0].Type != baton.EventAnalysisUpdated || evs[0].VisitorSeq != 0 || !strings.Contains(string(evs[0].Payload), `"status":"failed"`) {
+			t.Errorf("events after FailAnalysis = %+v, want one team-only analysis_updated, failed", evs)
+		}
+		p, _ = db.ListWebhookDeliveries(e.ctx, w.ID, "", 10)
+		statuses := map[any]int{}
+		for _, dl := range p.Deliveries {
+			data, _ := e.payload(t, dl.ID)["data"].(map[string]any)
+			an, _ := data["analysis"].(map[string]any)
+			statuses[an["status"]]++
+		}
+		if len(p.Deliveries) != 2 || statuses["done"] != 1 || statuses["failed"] != 1 {
+			t.Errorf("conversation.closed deliveries carry analyses %v, want one done and one failed", statuses)
 		}
 	})
 }

@@ -544,6 +544,46 @@ func (q *Queries) UnreadOutbound(ctx context.Context, arg UnreadOutboundParams) 
 	return items, nil
 }
 
+const updateChannelTemplate = `-- name: UpdateChannelTemplate :one
+UPDATE channel_templates SET name = $4, language = $5, parameters = $6, body = $7
+WHERE id = $1 AND chatbot_id = $2 AND account_id = $3
+RETURNING id, account_id, chatbot_id, name, language, parameters, body, created_at
+`
+
+type UpdateChannelTemplateParams struct {
+	ID         string
+	ChatbotID  string
+	AccountID  string
+	Name       string
+	Language   string
+	Parameters string
+	Body       string
+}
+
+func (q *Queries) UpdateChannelTemplate(ctx context.Context, arg UpdateChannelTemplateParams) (ChannelTemplate, error) {
+	row := q.db.QueryRow(ctx, updateChannelTemplate,
+		arg.ID,
+		arg.ChatbotID,
+		arg.AccountID,
+		arg.Name,
+		arg.Language,
+		arg.Parameters,
+		arg.Body,
+	)
+	var i ChannelTemplate
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.ChatbotID,
+		&i.Name,
+		&i.Language,
+		&i.Parameters,
+		&i.Body,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const upsertChannel = `-- name: UpsertChannel :exec
 INSERT INTO channels (chatbot_id, kind, account_id, settings, secrets, status, error, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)

@@ -181,6 +181,31 @@ func (q *Queries) EndExternalHandover(ctx context.Context, arg EndExternalHandov
 	return result.RowsAffected(), nil
 }
 
+const failAnalysis = `-- name: FailAnalysis :execrows
+UPDATE conversation_analyses SET status = 'failed', error = $3, attempts = $4
+WHERE conversation_id = $1 AND account_id = $2 AND status = 'pending'
+`
+
+type FailAnalysisParams struct {
+	ConversationID string
+	AccountID      string
+	Error          string
+	Attempts       int64
+}
+
+func (q *Queries) FailAnalysis(ctx context.Context, arg FailAnalysisParams) (int64, error) {
+	result, err := q.db.Exec(ctx, failAnalysis,
+		arg.ConversationID,
+		arg.AccountID,
+		arg.Error,
+		arg.Attempts,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getAnalysis = `-- name: GetAnalysis :one
 SELECT conversation_id, account_id, status, reason, engine, model, summary, sentiment, sentiment_score, fields, entities, error, attempts, requested_at, completed_at FROM conversation_analyses WHERE conversation_id = $1 AND account_id = $2
 `

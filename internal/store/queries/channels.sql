@@ -76,6 +76,11 @@ SELECT * FROM channel_templates WHERE chatbot_id = $1 ORDER BY name, language;
 -- name: GetChannelTemplate :one
 SELECT * FROM channel_templates WHERE id = $1 AND chatbot_id = $2;
 
+-- name: UpdateChannelTemplate :one
+UPDATE channel_templates SET name = $4, language = $5, parameters = $6, body = $7
+WHERE id = $1 AND chatbot_id = $2 AND account_id = $3
+RETURNING *;
+
 -- name: DeleteChannelTemplate :execrows
 DELETE FROM channel_templates WHERE id = $1 AND chatbot_id = $2;
 

@@ -105,6 +105,10 @@ ON CONFLICT (conversation_id) DO UPDATE SET status = excluded.status, engine = e
 -- name: SetAnalysisError :exec
 UPDATE conversation_analyses SET error = $3, attempts = $4 WHERE conversation_id = $1 AND account_id = $2;
 
+-- name: FailAnalysis :execrows
+UPDATE conversation_analyses SET status = 'failed', error = $3, attempts = $4
+WHERE conversation_id = $1 AND account_id = $2 AND status = 'pending';
+
 -- name: TranscriptMessages :many
 SELECT * FROM messages WHERE conversation_id = $1 AND kind IN ('visitor', 'bot', 'agent') ORDER BY seq LIMIT $2;
 

@@ -437,10 +437,12 @@ async function main() {
         // Expected: the signed-out /me probe, the missing socket, deliberate bad logins.
         if (/status of 401/.test(text) && (url.includes('/api/v1/me') || url.includes('/api/v1/session') || url.includes('/api/v1/'))) return;
         // Deliberate: a conversation never analysed (404), a refused bot token (400), a
-        // reply after WhatsApp's window closed (409 window_closed).
+        // reply after WhatsApp's window closed (409 window_closed), a template edited into
+        // another's name and language (409).
         if (/status of 404/.test(text) && /\/api\/v1\/conversations\/[^/]+\/analysis$/.test(url)) return;
         if (/status of 400/.test(text) && /\/api\/v1\/chatbots\/[^/]+\/channels\/telegram$/.test(url)) return;
         if (/status of 409/.test(text) && /\/api\/v1\/conversations\/[^/]+\/messages$/.test(url)) return;
+        if (/status of 409/.test(text) && /\/api\/v1\/chatbots\/[^/]+\/templates\/[^/]+$/.test(url)) return;
         if (!wsAvailable && /WebSocket/.test(text)) return;
         consoleErrors.push(who + ': ' + text + (url ? ` (${url})` : ''));
       });
@@ -1008,8 +1010,16 @@ async function main() {
       await page.getByRole('heading', { name: 'Olivia Chen' }).waitFor();
       await side.getByRole('tab', { name: 'Analysis' }).click();
       await side.getByText('No analysis yet').waitFor();
+      // The result comes with the socket's analysis_updated frame: the tab reads it once.
+      let reads = 0;
+      const countReads = (req) => {
+        if (req.method() === 'GET' && new URL(req.url()).pathname === `/api/v1/conversations/${id}/analysis`) reads++;
+      };
+      page.on('request', countReads);
       await side.getByRole('button', { name: 'Analyse now' }).click();
       await side.getByRole('heading', { name: 'Summary' }).waitFor({ timeout: 20000 });
+      page.off('request', countReads);
+      assert(reads === 0, `the tab read the analysis ${reads} times after asking for it: it should have come with the frame`);
       const badge = side.locator('[data-sentiment]');
       const label = await badge.getAttribute('data-sentiment');
       assert(['positive', 'neutral', 'negative'].includes(label), 'sentiment: ' + label);
@@ -1079,6 +1089,37 @@ async function main() {
       await tpl.getByRole('button', { name: 'Add template' }).click();
       await page.getByText('Template “order_update” added.').waitFor();
       await tpl.getByRole('cell', { name: 'order_update', exact: true }).waitFor();
+
+      // A second one, edited with the same form, from the keyboard.
+      await tpl.getByRole('button', { name: 'Add template' }).click();
+      await tpl.getByLabel('Template name').fill('account_notice');
+      await tpl.getByLabel('Body').fill('Your account needs attention.');
+      await tpl.getByLabel('Template name').press('Enter');
+      await page.getByText('Template “account_notice” added.').waitFor();
+      const edit = tpl.getByRole('button', { name: 'Edit template account_notice (en_US)' });
+      await edit.focus();
+      await page.keyboard.press('Enter');
+      await tpl.getByRole('heading', { name: 'Edit template account_notice (en_US)' }).waitFor();
+      assert((await page.evaluate(() => document.activeElement?.id)) === 'tpl-name', 'the name field has the focus');
+      assert((await tpl.getByLabel('Body').inputValue()) === 'Your account needs attention.', 'the form holds the template');
+      await tpl.getByLabel('Body').fill('Changed, then cancelled.');
+      await page.keyboard.press('Escape');
+      await tpl.getByRole('heading', { name: /Edit template/ }).waitFor({ state: 'detached' });
+      assert((await edit.evaluate((el) => el === document.activeElement)), 'Escape gives the focus back to Edit');
+      await page.keyboard.press('Enter');
+      await tpl.getByLabel('Template name').fill('order_update');
+      await tpl.getByRole('button', { name: 'Save changes' }).click();
+      await tpl.getByRole('alert').filter({ hasText: 'This chatbot already has the template order_update (en_US).' }).waitFor();
+      await tpl.getByLabel('Template name').fill('account_notice');
+      await tpl.getByLabel('Body').fill('Hi {{1}}, your account needs attention.');
+      await tpl.getByLabel('Parameter names').fill('customer name');
+      await extraShot(page, 'template-edit');
+      await tpl.getByLabel('Parameter names').press('Enter');
+      await page.getByText('Template “account_notice” saved.').waitFor();
+      await tpl.getByRole('cell', { name: 'Hi {{1}}, your account needs attention.' }).waitFor();
+      const tpls = (await http(api, 'GET', '/api/v1/chatbots/demo/templates', { token: adminToken })).json.templates;
+      const edited = tpls.find((x) => x.name === 'account_notice');
+      assert(tpls.length === 2 && edited?.body === 'Hi {{1}}, your account needs attention.' && edited.parameters.join() === 'customer name', 'edited: ' + JSON.stringify(tpls));
 
       const em = page.locator('section[data-channel="email"]');
       await em.getByRole('button', { name: 'Set up Email' }).click();

@@ -272,7 +272,8 @@ export interface ExtractedField {
 
 export interface Analysis {
   conversation_id: string;
-  status: 'pending' | 'done';
+  /** pending until its job has run, then done; failed when the job gave up (error says so). */
+  status: 'pending' | 'done' | 'failed';
   reason: 'close' | 'manual' | string;
   /** llm (the chatbot's model) or builtin (offline); empty until the first run. */
   engine: '' | 'llm' | 'builtin' | string;

@@ -1,12 +1,18 @@
-// A conversation's post-chat analysis (SPEC P1) for the sidebar's Analysis tab: read it,
-// ask for one ("Analyse now"), and poll while its job is pending — a bounded number of
-// times, since no socket frame announces the result (docs/protocol.md has none).
+// A conversation's post-chat analysis (SPEC P1) for the sidebar's Analysis tab: read it
+// when the tab opens, ask for one ("Analyse now"), and take the agent socket's
+// analysis_updated frames (docs/protocol.md) when its job has stored it or given up.
+//
+// There is no polling. The frame is a team event of the conversation's stream, so one
+// missed while the socket was down comes back with the open conversation's `subscribe`
+// replay; on a reconnect a still-pending analysis is also read once (resume), for a thread
+// that was not ready to resubscribe. A pending analysis with no news for STALL_MS is read
+// once more — a frame lost between nodes is only replayed when a later event of the
+// conversation comes — and, still pending, shown as stalled with a Refresh button.
 import { api, ApiError, errorText } from '../lib/api';
-import type { Analysis } from '../lib/types';
+import type { Analysis, Frame } from '../lib/types';
 
-/** How often a pending analysis is read again, and how many times before giving up. */
-export const POLL_MS = 2000;
-export const MAX_POLLS = 45;
+/** How long a pending analysis may go without news before it is checked once and shown as stalled. */
+export const STALL_MS = 90_000;
 
 export interface AnalysisDeps {
   get: <T>(path: string) => Promise<T>;
@@ -17,6 +23,25 @@ export interface AnalysisDeps {
 
 export type AnalysisState = 'idle' | 'loading' | 'none' | 'ready' | 'error';
 
+/**
+ * Whether next (the server's word at some moment: a read, a request's answer, a frame)
+ * may replace shown. A later request wins; for the same request its outcome (done,
+ * failed) wins over its pending state, never the reverse — so a read answered just before
+ * the frame, or a replayed frame of an earlier run, cannot take the tab back.
+ */
+export function supersedes(shown: Analysis | null, next: Analysis): boolean {
+  if (!shown) return true;
+  const a = Date.parse(shown.requested_at);
+  const b = Date.parse(next.requested_at);
+  if (Number.isFinite(a) && Number.isFinite(b) && a !== b) return b > a;
+  return !(next.status === 'pending' && shown.status !== 'pending');
+}
+
+function isAnalysis(v: unknown): v is Analysis {
+  const a = v as Partial<Analysis> | null;
+  return !!a && typeof a === 'object' && typeof a.conversation_id === 'string' && typeof a.status === 'string' && typeof a.requested_at === 'string';
+}
+
 export class AnalysisStore {
   conversationId = $state<string | null>(null);
   analysis = $state<Analysis | null>(null);
@@ -24,13 +49,14 @@ export class AnalysisStore {
   error = $state('');
   requesting = $state(false);
   requestError = $state('');
-  /** Still pending after MAX_POLLS reads: the tab offers a Refresh button instead. */
+  /** Still pending after STALL_MS and a check: the tab offers a Refresh button. */
   stalled = $state(false);
 
   private deps: AnalysisDeps;
   private generation = 0;
-  private polls = 0;
   private timer: unknown = null;
+  /** The pending analysis the stall timer watches (its request time), '' when none. */
+  private watched = '';
 
   constructor(deps: Partial<AnalysisDeps> = {}) {
     this.deps = {
@@ -46,6 +72,10 @@ export class AnalysisStore {
     return this.analysis?.status === 'pending';
   }
 
+  get failed(): boolean {
+    return this.analysis?.status === 'failed';
+  }
+
   private get path(): string {
     return `/api/v1/conversations/${encodeURIComponent(this.conversationId ?? '')}/analysis`;
   }
@@ -59,8 +89,7 @@ export class AnalysisStore {
     this.state = 'loading';
     this.error = '';
     this.requestError = '';
-    this.stalled = false;
-    this.polls = 0;
+    this.requesting = false;
     return this.read(this.generation, false);
   }
 
@@ -68,31 +97,71 @@ export class AnalysisStore {
   refresh(): Promise<void> {
     if (!this.conversationId) return Promise.resolve();
     this.stop();
-    this.polls = 0;
-    this.stalled = false;
     if (this.state === 'error' || this.state === 'idle') this.state = 'loading';
     return this.read(this.generation, true);
+  }
+
+  /** The socket reconnected: read a pending (or unreadable) analysis once. */
+  resume(): Promise<void> {
+    if (!this.conversationId || !(this.pending || this.state === 'error')) return Promise.resolve();
+    return this.refresh();
+  }
+
+  /** Takes an analysis_updated frame of the conversation shown; true when it changed the tab. */
+  applyFrame(f: Frame): boolean {
+    if (f.type !== 'analysis_updated' || !this.conversationId || !isAnalysis(f.data)) return false;
+    const a = f.data;
+    if ((f.conversation_id || a.conversation_id) !== this.conversationId || a.conversation_id !== this.conversationId) return false;
+    return this.accept(a);
+  }
+
+  private accept(a: Analysis): boolean {
+    if (!supersedes(this.analysis, a)) return false;
+    this.analysis = a;
+    this.state = 'ready';
+    this.error = '';
+    this.watch();
+    return true;
+  }
+
+  /** Arms the stall timer for a pending analysis not watched yet; clears it otherwise. */
+  private watch(): void {
+    const a = this.analysis;
+    if (a?.status !== 'pending') {
+      this.stop();
+      this.stalled = false;
+      return;
+    }
+    if (this.watched === a.requested_at && (this.timer !== null || this.stalled)) return;
+    this.stop();
+    this.stalled = false;
+    this.watched = a.requested_at;
+    const gen = this.generation;
+    this.timer = this.deps.setTimer(() => {
+      this.timer = null;
+      if (gen !== this.generation) return;
+      this.stalled = true;
+      void this.read(gen, true);
+    }, STALL_MS);
   }
 
   private async read(gen: number, quiet: boolean): Promise<void> {
     try {
       const a = await this.deps.get<Analysis>(this.path);
       if (gen !== this.generation) return;
-      this.analysis = a;
-      this.state = 'ready';
-      this.error = '';
-      this.schedule(gen);
+      if (!this.accept(a) && this.state !== 'ready') this.state = 'ready';
     } catch (err) {
       if (gen !== this.generation) return;
       if (err instanceof ApiError && err.status === 404) {
-        this.analysis = null;
+        // A frame may have brought it while the read was on its way.
+        if (this.analysis) return;
         this.state = 'none';
         return;
       }
-      // A failed poll keeps what is shown; a failed first read is an error state.
+      // A failed re-read keeps what is shown; a failed first read is an error state.
       if (quiet && this.analysis) {
         this.error = errorText(err, 'Could not refresh the analysis.');
-        this.stalled = true;
+        this.stalled = this.pending;
         return;
       }
       this.state = 'error';
@@ -100,20 +169,7 @@ export class AnalysisStore {
     }
   }
 
-  private schedule(gen: number): void {
-    if (!this.pending) return;
-    if (this.polls >= MAX_POLLS) {
-      this.stalled = true;
-      return;
-    }
-    this.polls++;
-    this.timer = this.deps.setTimer(() => {
-      this.timer = null;
-      if (gen === this.generation) void this.read(gen, true);
-    }, POLL_MS);
-  }
-
-  /** "Analyse now": queues the job and polls for its result. */
+  /** "Analyse now": queues the job; its frame brings the result. */
   async request(): Promise<boolean> {
     if (!this.conversationId || this.requesting) return false;
     const gen = this.generation;
@@ -122,14 +178,8 @@ export class AnalysisStore {
     try {
       const a = await this.deps.post<Analysis>(this.path);
       if (gen !== this.generation) return false;
-      this.stop();
-      this.polls = 0;
-      this.stalled = false;
-      this.analysis = a ?? null;
-      this.state = 'ready';
-      this.error = '';
-      if (!a) await this.read(gen, true);
-      else this.schedule(gen);
+      if (a) this.accept(a);
+      else await this.read(gen, true);
       return true;
     } catch (err) {
       if (gen === this.generation) this.requestError = errorText(err, 'Could not start the analysis.');
@@ -142,12 +192,18 @@ export class AnalysisStore {
   private stop(): void {
     if (this.timer !== null) this.deps.clearTimer(this.timer);
     this.timer = null;
+    this.watched = '';
   }
 
-  /** Stops polling (the tab closed). */
+  /** Forgets the conversation (the tab closed): later answers and frames are ignored. */
   close(): void {
     this.stop();
     this.generation++;
+    this.conversationId = null;
     this.requesting = false;
+    this.stalled = false;
   }
 }
+
+/** The Analysis tab's store: frames reach it from live.svelte.ts. */
+export const analysis = new AnalysisStore();

@@ -4,6 +4,7 @@
 import { api } from '../lib/api';
 import { playChime } from '../lib/chime';
 import type { Availability, Conversation, Frame } from '../lib/types';
+import { analysis } from './analysis.svelte';
 import { canned } from './canned.svelte';
 import { clock } from './clock.svelte';
 import { conversations } from './conversations.svelte';
@@ -52,6 +53,7 @@ function onFrame(f: Frame): void {
   thread.applyFrame(f);
   channelWindow.applyFrame(f);
   notifications.applyFrame(f);
+  analysis.applyFrame(f);
   if (f.type === 'conversation_created' && !before) {
     const id = (f.data as { id?: string })?.id;
     // The summary has no contact: fetch the full conversation to name the row.
@@ -72,6 +74,9 @@ function onOpen(reconnected: boolean): void {
   if (thread.id && thread.status === 'ready') {
     socket.send({ type: 'subscribe', conversation_id: thread.id, since: thread.lastSeq });
   }
+  // The replay above brings a missed analysis_updated; a pending analysis is read once
+  // too, in case the thread was not ready to resubscribe.
+  if (reconnected) void analysis.resume();
   // The visitor may have written (reopening a WhatsApp window) while the socket was down.
   void channelWindow.load();
 }
@@ -112,6 +117,7 @@ export function stopLive(): void {
   team.reset();
   notifications.clear();
   canned.reset();
+  analysis.close();
 }
 
 /** Starts and stops the live parts with the session. */
