@@ -47,7 +47,8 @@ test-browser: web
 	done
 
 # Failure drills against real server processes, each for DRILL_SECONDS (default 30):
-# kill -9 a node, restart the SQLite node, restart NATS, a stuck socket. They need
+# kill -9 a node, restart the SQLite node, restart NATS, a stuck socket, a Telegram
+# provider answering 500 and hanging (the outage lasts DRILL_SECONDS). They need
 # BATON_TEST_DATABASE_URL and BATON_TEST_NATS_URL for the PostgreSQL + NATS ones.
 drill:
 	DRILL_SECONDS=$${DRILL_SECONDS:-30} $(GO) test -count=1 -v -run 'Drill|Stuck' ./cmd/baton/ ./internal/realtime/

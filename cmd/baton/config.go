@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -32,6 +33,12 @@ type Config struct {
 	NoDemo               bool   `env:"BATON_NO_DEMO"`
 	// PprofAddr, when set, serves net/http/pprof on a separate (loopback) listener.
 	PprofAddr string `env:"BATON_PPROF_ADDR"`
+	// ChannelTimeout bounds each HTTP call to a channel provider (Telegram, the Graph API):
+	// a provider that hangs costs a delivery attempt after this long.
+	ChannelTimeout time.Duration `env:"BATON_CHANNEL_TIMEOUT" envDefault:"60s"`
+	// ChannelRetryBackoff are the waits after failed delivery attempts 1, 2, … (the last
+	// one repeats when there are fewer than attempts).
+	ChannelRetryBackoff []time.Duration `env:"BATON_CHANNEL_RETRY_BACKOFF" envDefault:"10s,40s" envSeparator:","`
 }
 
 // parseConfig reads the environment, then the flags of a subcommand.
@@ -54,7 +61,33 @@ func parseConfig(name string, args []string, stderr io.Writer, extra func(fs *fl
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
+	if err := c.check(); err != nil {
+		return nil, nil, err
+	}
 	return &c, fs, nil
+}
+
+// check refuses settings that parse but make no sense.
+func (c *Config) check() error {
+	if c.ChannelTimeout <= 0 {
+		return errors.New("BATON_CHANNEL_TIMEOUT must be a positive duration (e.g. 60s)")
+	}
+	if len(c.ChannelRetryBackoff) == 0 {
+		return errors.New("BATON_CHANNEL_RETRY_BACKOFF must list at least one wait (e.g. 10s,40s)")
+	}
+	for _, d := range c.ChannelRetryBackoff {
+		if d <= 0 {
+			return errors.New("BATON_CHANNEL_RETRY_BACKOFF must list positive durations (e.g. 10s,40s)")
+		}
+	}
+	return nil
+}
+
+// channelBackoff is the wait after failed delivery attempt n (from 1), taken from
+// BATON_CHANNEL_RETRY_BACKOFF.
+func (c *Config) channelBackoff(attempt int) time.Duration {
+	waits := c.ChannelRetryBackoff
+	return waits[max(1, min(attempt, len(waits)))-1]
 }
 
 // secretKey returns the key that encrypts stored channel secrets: BATON_SECRET_KEY, else a

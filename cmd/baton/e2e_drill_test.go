@@ -111,8 +111,8 @@ func (n *drillNode) kill() {
 }
 
 // drillAgent is an agent's client: it keeps the last seq per conversation and counts the
-// visitor messages it sees, by id; on a lost socket it reconnects (to any node of urls)
-// and resumes each conversation with subscribe.
+// visitor messages it sees in the conversations it follows, by id; on a lost socket it
+// reconnects (to any node of urls) and resumes each conversation with subscribe.
 type drillAgent struct {
 	t     *testing.T
 	token string
@@ -123,9 +123,23 @@ type drillAgent struct {
 	// seq, so they never show twice; a resume cut short by a dying node causes them.
 	resent int
 	reconn atomic.Int32
+	// seenAt, when set, keeps when each visitor message was first shown.
+	seenAt map[string]time.Time
+	// updates, when set, keeps the message_updated frames of each message, in order.
+	updates map[string][]drillUpdate
+}
+
+// drillUpdate is a message's delivery status as a message_updated frame showed it.
+type drillUpdate struct {
+	Status, Error string
+	At            time.Time
 }
 
 func (a *drillAgent) run(ctx context.Context, urls func() []string, convs []string) {
+	follows := map[string]bool{}
+	for _, c := range convs {
+		follows[c] = true
+	}
 	for ctx.Err() == nil {
 		for _, u := range urls() {
 			if ctx.Err() != nil {
@@ -158,13 +172,16 @@ func (a *drillAgent) run(ctx context.Context, urls func() []string, convs []stri
 					Seq            int64  `json:"seq"`
 					ConversationID string `json:"conversation_id"`
 					Data           struct {
-						ID   string `json:"id"`
-						Kind string `json:"kind"`
+						ID             string `json:"id"`
+						Kind           string `json:"kind"`
+						DeliveryStatus string `json:"delivery_status"`
+						DeliveryError  string `json:"delivery_error"`
 					} `json:"data"`
 				}
 				if json.Unmarshal(b, &f) != nil || f.Seq == 0 {
 					continue
 				}
+				now := time.Now()
 				a.mu.Lock()
 				if a.got[f.ConversationID] == nil {
 					a.got[f.ConversationID] = map[int64]bool{}
@@ -173,8 +190,15 @@ func (a *drillAgent) run(ctx context.Context, urls func() []string, convs []stri
 					a.resent++
 				} else {
 					a.got[f.ConversationID][f.Seq] = true
-					if f.Type == "message_created" && f.Data.Kind == "visitor" {
+					switch {
+					case f.Type == "message_created" && f.Data.Kind == "visitor" && follows[f.ConversationID]:
 						a.seen[f.Data.ID]++
+						if a.seenAt != nil && a.seen[f.Data.ID] == 1 {
+							a.seenAt[f.Data.ID] = now
+						}
+					case f.Type == "message_updated" && a.updates != nil:
+						a.updates[f.Data.ID] = append(a.updates[f.Data.ID], drillUpdate{Status: f.Data.DeliveryStatus,
+							Error: f.Data.DeliveryError, At: now})
 					}
 				}
 				a.mu.Unlock()
@@ -197,6 +221,13 @@ func drillLogin(t *testing.T, base string) string {
 // `after` more (at most 2 minutes in all); it returns the ids of the acknowledged (201)
 // messages, and counts them in acks as it goes.
 func drillLoad(ctx context.Context, t *testing.T, urls func() []string, tokens []string, done <-chan struct{}, after time.Duration, acks *atomic.Int64) map[string]bool {
+	return drillLoadTimed(ctx, t, urls, tokens, done, after, acks, nil)
+}
+
+// drillLoadTimed is drillLoad that also tells onAck (when set) when each acknowledged
+// message was sent and acknowledged.
+func drillLoadTimed(ctx context.Context, t *testing.T, urls func() []string, tokens []string, done <-chan struct{}, after time.Duration,
+	acks *atomic.Int64, onAck func(id string, sent, acked time.Time)) map[string]bool {
 	var mu sync.Mutex
 	acked := map[string]bool{}
 	var wg sync.WaitGroup
@@ -227,15 +258,20 @@ func drillLoad(ctx context.Context, t *testing.T, urls func() []string, tokens [
 				req, _ := http.NewRequestWithContext(ctx, "POST", u+"/widget/v1/messages", strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Authorization", "Bearer "+tok)
+				sent := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {
 					time.Sleep(50 * time.Millisecond)
 					continue // not acknowledged: the visitor's widget would retry
 				}
+				answered := time.Now()
 				var m struct{ ID string }
 				json.NewDecoder(resp.Body).Decode(&m)
 				resp.Body.Close()
 				if resp.StatusCode == 201 {
+					if onAck != nil {
+						onAck(m.ID, sent, answered)
+					}
 					mu.Lock()
 					acked[m.ID] = true
 					mu.Unlock()

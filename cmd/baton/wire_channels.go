@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/baton-chat/baton/internal/channel"
 	"github.com/baton-chat/baton/internal/channel/email"
@@ -18,7 +17,7 @@ func init() { wirers = append(wirers, wireChannels) }
 // webhooks, the delivery worker, the transaction hook that enqueues delivery, and the
 // IMAP mailbox loops.
 func wireChannels(m *Main, api *httpapi.Server, workers *river.Workers) error {
-	client := &http.Client{Timeout: 60 * time.Second}
+	client := &http.Client{Timeout: m.Config.ChannelTimeout}
 	graph := &meta.Graph{BaseURL: m.Config.GraphAPIURL, Client: client}
 	adapters := map[string]channel.Adapter{}
 	for _, a := range []channel.Adapter{
@@ -34,7 +33,8 @@ func wireChannels(m *Main, api *httpapi.Server, workers *river.Workers) error {
 	poller := &email.Poller{DB: m.DB, Service: svc, Logger: logger}
 	svc.OnChange = poller.Reload
 	svc.Register(api)
-	river.AddWorker(workers, &channel.Deliverer{DB: m.DB, Blobs: m.Blobs, Logger: logger, Adapters: adapters})
+	river.AddWorker(workers, &channel.Deliverer{DB: m.DB, Blobs: m.Blobs, Logger: logger, Adapters: adapters,
+		Backoff: m.Config.channelBackoff})
 	m.DB.AddTxHook(m.DB.ChannelDeliveryHook)
 	// The mailbox loops stop when the server closes, before the database.
 	m.closers = append(m.closers, poller.Start())

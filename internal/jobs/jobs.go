@@ -34,8 +34,12 @@ const migrationLock = 7243520001
 type Config struct {
 	Workers *river.Workers
 	Logger  *slog.Logger
-	// MaxWorkers is how many jobs run at once on this node (default 20).
+	// MaxWorkers is how many jobs of the default queue run at once on this node (default
+	// 20).
 	MaxWorkers int
+	// ChannelWorkers is how many channel deliveries (store.QueueChannels) run at once on
+	// this node, besides MaxWorkers (default 20).
+	ChannelWorkers int
 	// Insert-only clients enqueue but never work (for CLI tools and tests).
 	InsertOnly bool
 	// Periodic jobs run on the elected leader only.
@@ -47,11 +51,15 @@ func New(ctx context.Context, d *store.DB, c Config) (*Queue, error) {
 	if c.MaxWorkers == 0 {
 		c.MaxWorkers = 20
 	}
+	if c.ChannelWorkers == 0 {
+		c.ChannelWorkers = 20
+	}
 	rc := &river.Config{Logger: c.Logger, JobTimeout: 2 * time.Minute, MaxAttempts: 5,
 		RescueStuckJobsAfter: 5 * time.Minute}
 	if !c.InsertOnly {
 		rc.Workers = c.Workers
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.MaxWorkers}}
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.MaxWorkers},
+			store.QueueChannels: {MaxWorkers: c.ChannelWorkers}}
 		rc.PeriodicJobs = c.Periodic
 	}
 	q := &Queue{}

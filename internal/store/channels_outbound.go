@@ -17,6 +17,11 @@ import (
 // it is marked failed (C6).
 const DeliveryAttempts = 3
 
+// QueueChannels is the job queue of channel deliveries: apart from the other jobs, so that
+// a provider holding its calls until they time out takes only this queue's workers, never
+// those of bot answers, timers or webhooks.
+const QueueChannels = "channels"
+
 // DeliverArgs is the job that delivers an agent's or the bot's message to the visitor on
 // an external channel (C6). It is enqueued with the message, in the same transaction.
 type DeliverArgs struct {
@@ -117,7 +122,7 @@ func (d *DB) ChannelDeliveryHook(ctx context.Context, tx *Tx, events []*baton.Ev
 		if d.Jobs == nil {
 			continue
 		}
-		if err := d.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: DeliveryAttempts}); err != nil {
+		if err := d.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: QueueChannels, MaxAttempts: DeliveryAttempts}); err != nil {
 			return err
 		}
 	}

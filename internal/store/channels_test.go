@@ -18,14 +18,20 @@ import (
 
 // jobLog records the jobs a transaction enqueues (what store.JobQueue is asked).
 type jobLog struct {
-	mu   sync.Mutex
-	jobs []river.JobArgs
+	mu     sync.Mutex
+	jobs   []river.JobArgs
+	queues []string // the queue each job was put in ("" for River's default)
 }
 
-func (l *jobLog) InsertTx(_ context.Context, _ *store.Tx, args river.JobArgs, _ *river.InsertOpts) error {
+func (l *jobLog) InsertTx(_ context.Context, _ *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.jobs = append(l.jobs, args)
+	queue := ""
+	if opts != nil {
+		queue = opts.Queue
+	}
+	l.queues = append(l.queues, queue)
 	return nil
 }
 
@@ -37,6 +43,19 @@ func (l *jobLog) deliveries() []store.DeliverArgs {
 	for _, j := range l.jobs {
 		if d, ok := j.(store.DeliverArgs); ok {
 			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// deliveryQueues returns the queues the delivery jobs were put in, in order.
+func (l *jobLog) deliveryQueues() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for i, j := range l.jobs {
+		if _, ok := j.(store.DeliverArgs); ok {
+			out = append(out, l.queues[i])
 		}
 	}
 	return out
@@ -300,6 +319,9 @@ func TestDeliveryHookEnforcesWindows(t *testing.T) {
 			d := jobs.deliveries()
 			if m.DeliveryStatus != baton.DeliveryQueued || len(d) == 0 || d[len(d)-1].MessageID != m.ID || d[len(d)-1].Channel != baton.ChannelWhatsApp {
 				t.Fatalf("reply %s status %s, deliveries %+v", m.ID, m.DeliveryStatus, d)
+			}
+			if q := jobs.deliveryQueues(); q[len(q)-1] != store.QueueChannels {
+				t.Errorf("the delivery job is in queue %q, want %q (apart from the other jobs)", q[len(q)-1], store.QueueChannels)
 			}
 			if win, err := db.ChannelWindow(e.ctx, conv); err != nil || !win.Open {
 				t.Errorf("ChannelWindow = %+v, %v; want open", win, err)
