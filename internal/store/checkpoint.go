@@ -14,17 +14,22 @@ import (
 )
 
 // Checkpoints (SQLite). In WAL mode a commit appends pages to the write-ahead log, and a
-// checkpoint copies them back into the database file and syncs it. By default SQLite runs
-// that checkpoint inside whichever commit pushes the log past 1,000 pages: under load that
-// is one commit in a few, and it then waits for the copy and two fsyncs while every other
-// write queues behind it — the group commit's tail latency was mostly this.
+// checkpoint copies them back into the database file and syncs it. SQLite runs that
+// checkpoint inside the commit that takes the log past 1,000 pages; the writer then copies
+// the pages and waits for two fsyncs while every other write queues behind it, and at
+// 2,000 messages/s the writer spent more time there than writing.
 //
-// So the writer never checkpoints (wal_autocheckpoint=0); a checkpointer on a connection of
-// its own runs PASSIVE checkpoints beside it, which copy what is committed without taking
-// the write lock. A log that is wholly copied is restarted from its beginning by the next
-// write, so it stays small while the checkpointer keeps up. Should it fall behind anyway
-// (readers holding old snapshots for long), a log past walHardLimit pages is truncated with
-// a blocking checkpoint, which bounds the disk it takes.
+// So a checkpointer on a connection of its own runs PASSIVE checkpoints beside the writer
+// (at most every 100 ms, after writes): they copy what is committed without taking the write
+// lock, and the commit that reaches 1,000 pages finds almost everything copied and synced
+// already. The writer keeps that last, small checkpoint on purpose: only a checkpoint that
+// completes between two writes lets the next write start the log over from its beginning,
+// and a log that is reused rather than grown overwrites blocks the file already has. A log
+// that grows allocates blocks, and on ext4 (data=ordered) every journal commit — any fsync
+// on the machine — must first flush such blocks' data, stalling the writer's next append
+// for as long (measured: p99 from 6 to 90 ms at 500 messages/s when the log only grew).
+// Should the log grow all the same (readers holding old snapshots), a log past walHardLimit
+// pages is truncated with a blocking checkpoint, which bounds the disk it takes.
 
 const (
 	checkpointEvery = 100 * time.Millisecond // at most this often, and only after writes

@@ -185,9 +185,8 @@ func openSQLite(path string, readOnly bool) (*sql.DB, error) {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Set("_txlock", "immediate")
-		// Commits never checkpoint: the checkpointer does, off the write path (checkpoint.go).
-		q.Add("_pragma", "wal_autocheckpoint(0)")
-		// A log restarted after a checkpoint is cut back to this size on disk.
+		// A log restarted after a checkpoint is cut back to this size on disk (the
+		// checkpointer's blocking checkpoint may have let it grow, see checkpoint.go).
 		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	db := openSQLiteDB("file:" + path + "?" + q.Encode())
