@@ -35,6 +35,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -370,6 +371,7 @@ func run(ctx context.Context, c config) error {
 		if err != nil {
 			return err
 		}
+		selfFrom := selfCPU()
 		t0 := time.Now()
 		send := func(n int) {
 			v := vs[rand.IntN(len(vs))]
@@ -425,6 +427,7 @@ func run(ctx context.Context, c config) error {
 		if err != nil {
 			return err
 		}
+		selfUsed := selfCPU() - selfFrom
 		mu.Lock()
 		lat := slices.Clone(latencies)
 		mu.Unlock()
@@ -435,8 +438,8 @@ func run(ctx context.Context, c config) error {
 		// The server's own CPU per message: unlike the latencies, it holds on a machine
 		// busy with other work (the load generator's share included).
 		if n := acked.Load(); n > 0 {
-			fmt.Printf("server CPU: %.0f µs per message (%s over the run and drain)\n",
-				(busyTo.cpu-busyFrom.cpu)/float64(n)*1e6, cpuShare(busyFrom, busyTo))
+			fmt.Printf("server CPU: %.0f µs per message (%s over the run and drain); this load generator's: %.0f µs per message\n",
+				(busyTo.cpu-busyFrom.cpu)/float64(n)*1e6, cpuShare(busyFrom, busyTo), selfUsed.Seconds()/float64(n)*1e6)
 		}
 		if want := acked.Load() * int64(c.agents); delivered.Load() < want {
 			fmt.Printf("WARNING: %d deliveries missing of %d\n", want-delivered.Load(), want)
@@ -489,6 +492,15 @@ func socketClients(list string) ([]*http.Client, error) {
 		out = append(out, &http.Client{Transport: &http.Transport{DialContext: d.DialContext}})
 	}
 	return out, nil
+}
+
+// selfCPU is the CPU time this process has used (user and system).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func summary(d []time.Duration) string {

@@ -234,7 +234,7 @@ func (ct *convTx) addMessageWith(kind baton.MessageKind, from sender, content st
 	if err != nil {
 		return nil, err
 	}
-	messagesStored.WithLabelValues(string(kind)).Inc()
+	ct.afterCommit(func() { messagesStored.WithLabelValues(string(kind)).Inc() })
 	return m, nil
 }
 

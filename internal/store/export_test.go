@@ -25,3 +25,6 @@ func Checkpoint(d *DB) (int, error) { return d.ckpt.checkpoint(context.Backgroun
 
 // SetWALHardLimit changes the log size past which a checkpoint truncates it, for a test.
 func SetWALHardLimit(d *DB, pages int) { d.ckpt.hardLimit.Store(int64(pages)) }
+
+// AfterCommit registers f to run once tx has committed.
+func AfterCommit(tx *Tx, f func()) { tx.afterCommit(f) }

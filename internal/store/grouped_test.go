@@ -30,7 +30,8 @@ func (r *recorder) Publish(_ context.Context, evs []*baton.Event) {
 
 // TestGroupCommit holds the SQLite writer with one write while others queue behind it, so
 // that the queued ones commit as one group: a write that fails, panics or whose caller gave
-// up is rolled back alone, the others are stored and published in the order they ran.
+// up is rolled back alone, the others are stored and published in the order they ran, and
+// what waits for their commit happens once although they ran again after each failure.
 func TestGroupCommit(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	pub := &recorder{}
@@ -39,12 +40,17 @@ func TestGroupCommit(t *testing.T) {
 	if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE scratch (n INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
+	var (
+		onceMu sync.Mutex
+		once   []int // what ran after each commit: once per committed write, never for others
+	)
 	insert := func(n int) func(tx *store.Tx) error {
 		return func(tx *store.Tx) error {
 			if _, err := tx.Conn().Exec(ctx, `INSERT INTO scratch (n) VALUES ($1)`, n); err != nil {
 				return err
 			}
 			tx.Emit(&baton.Event{Type: fmt.Sprintf("w%d", n)})
+			store.AfterCommit(tx, func() { onceMu.Lock(); once = append(once, n); onceMu.Unlock() })
 			return nil
 		}
 	}
@@ -127,5 +133,9 @@ func TestGroupCommit(t *testing.T) {
 	}
 	if fmt.Sprint(pub.events) != "[w0 w1 w3]" {
 		t.Errorf("published %v, want [w0 w1 w3] in that order", pub.events)
+	}
+	// Writes 1 and 3 ran again after each failure in their group, but committed once.
+	if fmt.Sprint(once) != "[0 1 3]" {
+		t.Errorf("after-commit functions ran for %v, want [0 1 3]", once)
 	}
 }

@@ -178,8 +178,8 @@ func openSQLite(path string, readOnly bool) (*sql.DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	// Temporary files in memory: the group commit's savepoints journal each page they change
-	// first (the statement journal), which would otherwise be written to a temporary file.
+	// Temporary files in memory: a statement that may fail half-way journals each page it
+	// changes first (the statement journal), which would otherwise be a temporary file.
 	q.Add("_pragma", "temp_store(2)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
@@ -253,7 +253,13 @@ type Tx struct {
 	SQL    *sql.Tx // set on SQLite
 	now    time.Time
 	events []*baton.Event
+	// committed runs after the commit, in order (a write may run more than once before it
+	// commits, see grouped.go: what must happen once waits here).
+	committed []func()
 }
+
+// afterCommit runs f once the transaction has committed, and never if it rolls back.
+func (tx *Tx) afterCommit(f func()) { tx.committed = append(tx.committed, f) }
 
 // Conn is the transaction's connection, for queries of other packages' own tables.
 func (tx *Tx) Conn() db.DBTX { return tx.conn }
@@ -268,8 +274,10 @@ func (tx *Tx) Emit(e *baton.Event) { tx.events = append(tx.events, e) }
 // events fn emitted. Any error rolls back everything fn did.
 //
 // On SQLite the writes of concurrent callers are committed together (group commit, see
-// grouped.go): fn then shares a transaction with others inside its own savepoint, and Write
-// returns once the group has committed. fn must not call Write itself.
+// grouped.go): fn then shares a transaction with others, and Write returns once the group
+// has committed. fn may run more than once before it commits (when another write of its
+// group failed), so it must change nothing but the database and tx; it must not call Write
+// itself.
 func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if d.group != nil {
 		return d.group.write(ctx, fn)
@@ -296,6 +304,9 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) publish(ctx context.Context, tx *Tx) {
+	for _, f := range tx.committed {
+		f()
+	}
 	if len(tx.events) > 0 {
 		d.Publisher.Publish(context.WithoutCancel(ctx), tx.events)
 	}
