@@ -23,7 +23,7 @@ type convTx struct {
 }
 
 // lockConversation locks a conversation of the account for the rest of the transaction:
-// SELECT … FOR UPDATE on PostgreSQL. SQLite has one writer, whose transaction excludes every
+// SELECT … FOR NO KEY UPDATE on PostgreSQL. SQLite has one writer, whose transaction excludes every
 // other already: there a read is the lock.
 func (d *DB) lockConversation(ctx context.Context, tx *Tx, accountID, id string) (*convTx, error) {
 	var (

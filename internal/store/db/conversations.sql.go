@@ -374,7 +374,7 @@ func (q *Queries) ListTags(ctx context.Context, accountID string) ([]Tag, error)
 }
 
 const lockConversation = `-- name: LockConversation :one
-SELECT id, account_id, chatbot_id, contact_id, number, channel, status, pending, priority, reason, brief, subject, assignee_id, queue_id, previous_id, resolution_note, turns, last_seq, last_visitor_seq, last_message, created_at, updated_at, last_activity_at, last_visitor_at, handoff_at, resolved_at, closed_at FROM conversations WHERE id = $1 AND account_id = $2 FOR UPDATE
+SELECT id, account_id, chatbot_id, contact_id, number, channel, status, pending, priority, reason, brief, subject, assignee_id, queue_id, previous_id, resolution_note, turns, last_seq, last_visitor_seq, last_message, created_at, updated_at, last_activity_at, last_visitor_at, handoff_at, resolved_at, closed_at FROM conversations WHERE id = $1 AND account_id = $2 FOR NO KEY UPDATE
 `
 
 type LockConversationParams struct {
@@ -383,7 +383,9 @@ type LockConversationParams struct {
 }
 
 // PostgreSQL only: SQLite's single writer holds every row already, and does not know FOR
-// UPDATE (store.lockConversation reads with GetConversation there).
+// NO KEY UPDATE (store.lockConversation reads with GetConversation there). NO KEY: the lock
+// an UPDATE of the row takes, which lets the foreign-key checks of other transactions'
+// inserts (messages, events) through; FOR UPDATE would queue them behind this one.
 func (q *Queries) LockConversation(ctx context.Context, arg LockConversationParams) (Conversation, error) {
 	row := q.db.QueryRow(ctx, lockConversation, arg.ID, arg.AccountID)
 	var i Conversation

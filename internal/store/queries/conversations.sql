@@ -8,8 +8,10 @@ SELECT * FROM conversations WHERE id = $1 AND account_id = $2;
 
 -- name: LockConversation :one
 -- PostgreSQL only: SQLite's single writer holds every row already, and does not know FOR
--- UPDATE (store.lockConversation reads with GetConversation there).
-SELECT * FROM conversations WHERE id = $1 AND account_id = $2 FOR UPDATE;
+-- NO KEY UPDATE (store.lockConversation reads with GetConversation there). NO KEY: the lock
+-- an UPDATE of the row takes, which lets the foreign-key checks of other transactions'
+-- inserts (messages, events) through; FOR UPDATE would queue them behind this one.
+SELECT * FROM conversations WHERE id = $1 AND account_id = $2 FOR NO KEY UPDATE;
 
 -- name: LatestConversationForContact :one
 SELECT * FROM conversations WHERE contact_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1;
