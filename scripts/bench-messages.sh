@@ -48,7 +48,7 @@ start() {
 		return
 	fi
 	local name; name=$(sed -E 's|.*/([^/?]+)(\?.*)?$|\1|' <<<"$db")
-	psql "${db%%/${name}*}/postgres" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+	psql "${db%%/${name}*}/postgres" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
 	local key; key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	local backends=()
 	for i in 1 2; do
@@ -97,7 +97,7 @@ for mode in $modes; do
 		col() { awk -v c="$1" '{print $c}' "$work/rows" | median; }
 		runs99=$(awk '{printf "%s%.1f", (NR>1 ? ", " : ""), $6}' "$work/rows")
 		table+="
-| $mode | $rate/s | $(col 1)/s | $(col 2) | $(col 3) / $(col 4) ms | $(col 5) / $(col 6) ms | $(col 7)$([ "$kind" = sqlite ] && echo " µs") | $runs99 ms |"
+| $mode | $rate/s | $(col 1)/s | $(col 2) | $(col 3) / $(col 4) ms | $(col 5) / $(col 6) ms | $(col 7)$([ "$kind" = sqlite ] && echo " µs" || true) | $runs99 ms |"
 	done
 done
 echo
