@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -280,15 +278,7 @@ func TestTheTeamIsToldWhenTheAnalysisFailsForGood(t *testing.T) {
 				BaseURL: ptr("http://127.0.0.1:1/v1"), Model: ptr("gpt-4o-mini"), APIKey: ptr("sk-test")}}); err != nil {
 				t.Fatal(err)
 			}
-			got := make(chan []byte, 4)
-			rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				got <- b
-			}))
-			defer rc.Close()
-			if _, err := d.CreateWebhook(e.ctx, baton.WebhookInput{URL: rc.URL, Events: []string{baton.WebhookConversationClosed}}); err != nil {
-				t.Fatal(err)
-			}
+			got := closedWebhook(t, e, d, 4)
 
 			agent := e.dial(t, "/api/v1/ws?token="+e.token)
 			agent.sync()

@@ -184,6 +184,21 @@ func (e *env) done(t *testing.T, convID string) *baton.Analysis {
 	return nil
 }
 
+// closedWebhook subscribes a receiver to conversation.closed and returns the bodies it gets.
+func closedWebhook(t *testing.T, e *env, d *store.DB, n int) <-chan []byte {
+	t.Helper()
+	got := make(chan []byte, n)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	t.Cleanup(rc.Close)
+	if _, err := d.CreateWebhook(e.ctx, baton.WebhookInput{URL: rc.URL, Events: []string{baton.WebhookConversationClosed}}); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 func (e *env) useModel(t *testing.T, f *fakeLLM) {
 	t.Helper()
 	if _, err := e.db.UpdateChatbot(e.ctx, "demo", baton.ChatbotUpdate{AI: &baton.AIUpdate{Responder: ptr(baton.ResponderOpenAI),
@@ -210,15 +225,7 @@ func TestAnalysisOnCloseWithTheModel(t *testing.T) {
 		if len(fields.Fields) != 3 {
 			t.Fatalf("PUT analysis-fields = %+v", fields)
 		}
-		got := make(chan []byte, 10)
-		rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			b, _ := io.ReadAll(r.Body)
-			got <- b
-		}))
-		defer rc.Close()
-		if _, err := d.CreateWebhook(e.ctx, baton.WebhookInput{URL: rc.URL, Events: []string{baton.WebhookConversationClosed}}); err != nil {
-			t.Fatal(err)
-		}
+		got := closedWebhook(t, e, d, 10)
 
 		id := e.conversation(t, c)
 		e.call(t, "GET", "/api/v1/conversations/"+id+"/analysis", nil, http.StatusNotFound, nil)
