@@ -57,8 +57,9 @@ type checkpointer struct {
 	dirty atomic.Bool
 	stop  chan struct{}
 	done  chan struct{}
-	once  sync.Once
-	err   error // of close
+	halt  sync.Once // stops the loop
+	once  sync.Once // closes
+	err   error     // of close
 	// hardLimit is the log size in pages past which a blocking checkpoint truncates it.
 	hardLimit atomic.Int64
 }
@@ -126,12 +127,17 @@ func (c *checkpointer) run(ctx context.Context, mode string) (int, error) {
 	return log, nil
 }
 
+// stopLoop stops the background checkpoints (checkpoint may still be called).
+func (c *checkpointer) stopLoop() {
+	c.halt.Do(func() { close(c.stop) })
+	<-c.done
+}
+
 // close stops the loop and, once the writer is closed too, empties the log into the
 // database file so that a stopped node leaves one file behind.
 func (c *checkpointer) close() error {
 	c.once.Do(func() {
-		close(c.stop)
-		<-c.done
+		c.stopLoop()
 		_, err := c.run(context.Background(), "TRUNCATE")
 		c.err = errors.Join(err, c.conn.Close())
 	})

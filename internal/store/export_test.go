@@ -20,6 +20,9 @@ func SetProbe(rows, dense int) (restore func()) {
 	return func() { probeRows, probeDense = oldRows, oldDense }
 }
 
+// StopCheckpointLoop stops the background checkpoints, so that a test's own are the only ones.
+func StopCheckpointLoop(d *DB) { d.ckpt.stopLoop() }
+
 // Checkpoint runs one background checkpoint now and returns the log's size in pages.
 func Checkpoint(d *DB) (int, error) { return d.ckpt.checkpoint(context.Background()) }
 

@@ -19,14 +19,15 @@ import (
 // transaction, and every caller returns after the commit that made its write durable
 // (nothing is acknowledged or published before). Under light load a group is one write.
 //
-// One caller's error must undo only its own part. Savepoints would do that, at the price of
-// two statements per write and a copy of every page a write changes (the statement
-// journal): an eighth of the writer's time at 2,000 messages/s. Errors are rare, so a group
-// runs without them, and a write that fails rolls the whole transaction back: the failed
-// write is reported and left out, and the others run again, in the same order, in a new
-// transaction — which sees what the first would have seen without the failed write. A write
-// may therefore run more than once before it commits: fn must change nothing but the
-// database and the Tx (Tx.afterCommit holds what must happen once).
+// One caller's error must undo only its own part. Savepoints do that, at the price of two
+// statements per write and a copy of every page a write changes (the statement journal):
+// an eighth of the writer's time at 2,000 messages/s. Errors are rare, so a group first runs
+// without them, and a write that fails rolls the whole transaction back: the failed write
+// is reported and left out, and the others run again, in the same order, in a new
+// transaction with a savepoint each — which sees what the first would have seen without the
+// failed write, and where a further failure undoes only itself. A write may therefore run
+// twice before it commits: fn must change nothing but the database and the Tx
+// (Tx.afterCommit holds what must happen once).
 //
 // PostgreSQL needs none of this: its concurrent commits already share WAL flushes.
 
@@ -144,23 +145,31 @@ func (g *groupCommit) commit(batch []*writeReq) {
 			run = append(run, r)
 		}
 	}
-	for len(run) > 0 {
-		failed := g.attempt(run)
-		if failed < 0 {
-			break
-		}
-		run = append(run[:failed:failed], run[failed+1:]...)
+	if len(run) == 0 {
+		return
+	}
+	if failed := g.attempt(run, false); failed >= 0 {
+		// One write failed and took the others' work with it. They run again, each in its
+		// own savepoint this time, so that further failures cost nothing more: a stream of
+		// failing writes never makes a group run more than twice.
+		g.attempt(append(run[:failed:failed], run[failed+1:]...), true)
 	}
 }
 
-// attempt runs the writes in one transaction. It returns the index of the write whose error
-// rolled it back (that write's err is set), or -1 when the transaction ended for good:
-// committed (each write's tx is set), or failed as a whole (each write's err is set).
-func (g *groupCommit) attempt(run []*writeReq) (failed int) {
+// attempt runs the writes in one transaction. Without savepoints, a write's error rolls
+// everything back and attempt returns its index (that write's err is set); with them, it
+// rolls back that write alone. Otherwise attempt returns -1: the transaction committed
+// (each write's tx or err is set), or failed as a whole (each write's err is set).
+func (g *groupCommit) attempt(run []*writeReq, savepoints bool) (failed int) {
+	if len(run) == 0 {
+		return -1
+	}
 	d := g.d
 	fail := func(err error) int {
 		for _, r := range run {
-			r.err, r.tx = err, nil
+			if r.err == nil {
+				r.err, r.tx = err, nil
+			}
 		}
 		return -1
 	}
@@ -172,25 +181,43 @@ func (g *groupCommit) attempt(run []*writeReq) (failed int) {
 	}
 	defer stx.Rollback()
 	conn := sqliteConn{q: stx, detach: true}
-	txs := make([]*Tx, len(run))
 	for i, r := range run {
 		tx := &Tx{now: d.Now().UTC().Truncate(time.Microsecond), SQL: stx, conn: conn}
 		tx.Queries = db.New(conn)
+		if savepoints {
+			if _, err := stx.ExecContext(bg, "SAVEPOINT w"); err != nil {
+				return fail(fmt.Errorf("store: savepoint: %w", err))
+			}
+		}
 		err := runWrite(tx, r.fn)
 		if err == nil {
 			err = d.runHooks(r.ctx, tx)
 		}
-		if err != nil {
+		if err != nil && !savepoints {
 			r.err = err
 			return i // the deferred rollback undoes the others too; they run again
 		}
-		txs[i] = tx
+		if err != nil {
+			r.err, r.tx = err, nil
+			// A failed statement may have ended the whole transaction (SQLite does so on
+			// I/O errors, a full disk, an interrupt): then nothing of the group stands.
+			if _, rerr := stx.ExecContext(bg, "ROLLBACK TO w"); rerr != nil {
+				return fail(fmt.Errorf("store: write rolled back with its group: %w", err))
+			}
+		} else {
+			r.err, r.tx = nil, tx
+		}
+		if savepoints {
+			if _, err := stx.ExecContext(bg, "RELEASE w"); err != nil {
+				return fail(fmt.Errorf("store: release savepoint: %w", err))
+			}
+		}
 	}
 	if err := stx.Commit(); err != nil {
+		for _, r := range run {
+			r.tx = nil
+		}
 		return fail(fmt.Errorf("store: commit: %w", err))
-	}
-	for i, r := range run {
-		r.err, r.tx = nil, txs[i]
 	}
 	if d.ckpt != nil {
 		d.ckpt.wrote()
