@@ -241,7 +241,7 @@ func run(ctx context.Context, c config) error {
 		latencies []time.Duration
 		delivered atomic.Int64
 		readers   sync.WaitGroup
-		closing   atomic.Int32
+		closing   atomic.Bool
 	)
 	// Visitor sessions first, then their sockets, with the server's memory read between.
 	vs := make([]visitor, c.visitors)
@@ -284,7 +284,7 @@ func run(ctx context.Context, c config) error {
 			for {
 				_, b, err := conn.Read(context.Background())
 				if err != nil {
-					if closing.Load() == 0 {
+					if !closing.Load() {
 						fmt.Printf("WARNING: an agent socket closed during the run: %v\n", err)
 					}
 					return
@@ -445,7 +445,7 @@ func run(ctx context.Context, c config) error {
 			fmt.Printf("WARNING: %d deliveries missing of %d\n", want-delivered.Load(), want)
 		}
 	}
-	closing.Store(1)
+	closing.Store(true)
 	for _, v := range vs {
 		v.conn.Close(websocket.StatusNormalClosure, "")
 	}

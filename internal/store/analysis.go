@@ -247,34 +247,19 @@ func (d *DB) AnalysisInput(ctx context.Context, accountID, convID string) (*Anal
 // closing, the conversation.closed webhook goes out with it, queued in the same
 // transaction. ENOTFOUND when the conversation is gone.
 func (d *DB) SaveAnalysis(ctx context.Context, accountID string, an *baton.Analysis, closed bool) error {
-	var conv *baton.Conversation
-	if closed {
-		var err error
-		if conv, err = d.findConversation(ctx, accountID, an.ConversationID); err != nil {
-			return err
-		}
-	}
 	if an.Fields == nil {
 		an.Fields = []baton.ExtractedField{}
 	}
-	return d.Write(ctx, func(tx *Tx) error {
-		ct, err := d.lockConversation(ctx, tx, accountID, an.ConversationID)
-		if err != nil {
-			return err
-		}
+	return d.finishAnalysis(ctx, accountID, an.ConversationID, closed, func(tx *Tx) (bool, error) {
 		now := tx.Now()
-		err = tx.SaveAnalysis(ctx, db.SaveAnalysisParams{ConversationID: an.ConversationID, AccountID: accountID, Status: an.Status,
+		err := tx.SaveAnalysis(ctx, db.SaveAnalysisParams{ConversationID: an.ConversationID, AccountID: accountID, Status: an.Status,
 			Reason: an.Reason, Engine: an.Engine, Model: an.Model, Summary: an.Summary, Sentiment: an.Sentiment.Label,
 			SentimentScore: an.Sentiment.Score, Fields: string(mustJSON(an.Fields)), Entities: string(mustJSON(an.Entities)),
 			Error: truncate(an.Error, 500), Attempts: int64(an.Attempts), RequestedAt: now, CompletedAt: &now})
 		if err != nil {
-			return fmt.Errorf("save analysis: %w", err)
+			return false, fmt.Errorf("save analysis: %w", err)
 		}
-		saved, err := ct.analysisUpdated()
-		if err != nil || !closed {
-			return err
-		}
-		return d.queueClosedWebhook(ctx, tx, accountID, conv, saved, now)
+		return true, nil
 	})
 }
 
@@ -285,6 +270,20 @@ func (d *DB) SaveAnalysis(ctx context.Context, accountID string, an *baton.Analy
 // will. An analysis that is not pending any more is left alone; ENOTFOUND when the
 // conversation is gone.
 func (d *DB) FailAnalysis(ctx context.Context, accountID, convID, reason string, attempts int, closed bool) error {
+	return d.finishAnalysis(ctx, accountID, convID, closed, func(tx *Tx) (bool, error) {
+		n, err := tx.FailAnalysis(ctx, db.FailAnalysisParams{ConversationID: convID, AccountID: accountID,
+			Error: truncate(reason, 500), Attempts: int64(attempts)})
+		if err != nil {
+			return false, fmt.Errorf("fail analysis: %w", err)
+		}
+		return n > 0, nil
+	})
+}
+
+// finishAnalysis runs write, which records how a conversation's analysis ended and says
+// whether it changed anything, under the conversation's lock; then it tells the team and,
+// when the analysis followed the conversation's closing, queues conversation.closed.
+func (d *DB) finishAnalysis(ctx context.Context, accountID, convID string, closed bool, write func(tx *Tx) (bool, error)) error {
 	var conv *baton.Conversation
 	if closed {
 		var err error
@@ -297,19 +296,14 @@ func (d *DB) FailAnalysis(ctx context.Context, accountID, convID, reason string,
 		if err != nil {
 			return err
 		}
-		n, err := tx.FailAnalysis(ctx, db.FailAnalysisParams{ConversationID: convID, AccountID: accountID,
-			Error: truncate(reason, 500), Attempts: int64(attempts)})
-		if err != nil {
-			return fmt.Errorf("fail analysis: %w", err)
+		if changed, err := write(tx); err != nil || !changed {
+			return err
 		}
-		if n == 0 {
-			return nil
-		}
-		failed, err := ct.analysisUpdated()
+		an, err := ct.analysisUpdated()
 		if err != nil || !closed {
 			return err
 		}
-		return d.queueClosedWebhook(ctx, tx, accountID, conv, failed, tx.Now())
+		return d.queueClosedWebhook(ctx, tx, accountID, conv, an, tx.Now())
 	})
 }
 

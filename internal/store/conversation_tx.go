@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,8 +24,8 @@ type convTx struct {
 }
 
 // lockConversation locks a conversation of the account for the rest of the transaction:
-// SELECT … FOR NO KEY UPDATE on PostgreSQL. SQLite has one writer, whose transaction excludes every
-// other already: there a read is the lock.
+// SELECT … FOR NO KEY UPDATE on PostgreSQL. SQLite has one writer, whose transaction
+// excludes every other already: there a read is the lock.
 func (d *DB) lockConversation(ctx context.Context, tx *Tx, accountID, id string) (*convTx, error) {
 	var (
 		c   db.Conversation
@@ -40,13 +41,17 @@ func (d *DB) lockConversation(ctx context.Context, tx *Tx, accountID, id string)
 	} else if err != nil {
 		return nil, fmt.Errorf("lock conversation: %w", err)
 	}
-	return d.heldConversation(ctx, tx, c), nil
+	return &convTx{Tx: tx, ctx: ctx, d: d, c: c, stored: c}, nil
 }
 
-// heldConversation wraps a row read inside the writer's transaction (SQLite) or locked
-// (PostgreSQL).
-func (d *DB) heldConversation(ctx context.Context, tx *Tx, c db.Conversation) *convTx {
-	return &convTx{Tx: tx, ctx: ctx, d: d, c: c, stored: c}
+// holdConversation locks a conversation row the transaction has just read (found by
+// another key): on SQLite that read holds it already; PostgreSQL locks it now and reads it
+// again under the lock.
+func (d *DB) holdConversation(ctx context.Context, tx *Tx, c db.Conversation) (*convTx, error) {
+	if d.Dialect == SQLite {
+		return &convTx{Tx: tx, ctx: ctx, d: d, c: c, stored: c}, nil
+	}
+	return d.lockConversation(ctx, tx, c.AccountID, c.ID)
 }
 
 func mustJSON(v any) []byte {
@@ -87,11 +92,11 @@ func (ct *convTx) save() error {
 	// columns — not the status, queue, subject or handoff ones, whose indexes stay as
 	// they are.
 	args := []any{c.ID, c.AccountID}
-	var sets []string
+	sets := make([]string, 0, 8)
 	set := func(column string, changed bool, v any) {
 		if changed {
 			args = append(args, v)
-			sets = append(sets, fmt.Sprintf("%s = $%d", column, len(args)))
+			sets = append(sets, column+" = $"+strconv.Itoa(len(args)))
 		}
 	}
 	set("status", c.Status != was.Status, c.Status)

@@ -233,10 +233,8 @@ func (d *DB) visitorConversation(ctx context.Context, tx *Tx, v *baton.Visitor) 
 	} else if err != nil {
 		return nil, err
 	}
-	var ct *convTx
-	if d.Dialect == SQLite {
-		ct = d.heldConversation(ctx, tx, latest) // read inside the writer's transaction: held
-	} else if ct, err = d.lockConversation(ctx, tx, v.AccountID, latest.ID); err != nil {
+	ct, err := d.holdConversation(ctx, tx, latest)
+	if err != nil {
 		return nil, err
 	}
 	t, err := baton.Transit(baton.Status(ct.c.Status), baton.ActionVisitorMessage)
