@@ -92,9 +92,9 @@ type client struct {
 	// The writer's: only the goroutine draining the queue (writing set) touches these.
 	visitorLast int64            // visitors: the last seq written of conv
 	last        map[string]int64 // agents: the last seq written per conversation
-	// first is, per conversation an agent's socket began mid-stream (no subscribe yet), the
-	// first seq it delivered: a later subscribe replays only what came before it.
-	first map[string]int64
+	// first is, per conversation an agent's socket began mid-stream (no subscribe yet), where
+	// it began: a later subscribe replays only what came before it.
+	first map[string]*midStream
 
 	// The reader's: only the goroutine holding rmu touches these.
 	rmu     sync.Mutex
@@ -384,7 +384,7 @@ func (c *client) writeLoop(replay bool) {
 	defer w.release()
 	ctx := c.hub.ctx
 	if replay && c.isVisitor() && !c.isClosing() {
-		if err := c.fill(ctx, w, c.convID(), -1); err != nil {
+		if err := c.fill(ctx, w, c.convID(), -1, nil); err != nil {
 			c.writeFailed(err)
 			return
 		}
@@ -519,9 +519,41 @@ func (c *client) setLast(conv string, seq int64) {
 		return
 	}
 	if c.last == nil {
-		c.last, c.first = map[string]int64{}, map[string]int64{}
+		c.last, c.first = map[string]int64{}, map[string]*midStream{}
 	}
 	c.last[conv] = seq
+}
+
+// midStream is where an agent's socket began a conversation's stream without subscribing:
+// the first seq it delivered live, and which of the lateWindow seqs just before it arrived
+// later and were delivered then. Events of different nodes reach the bus in no fixed order,
+// so the event before the first one seen may still be on its way; it is delivered when it
+// comes (out of order — the console orders a thread by seq), and never twice.
+type midStream struct {
+	seq  int64
+	late uint64 // bit i: seq-1-i was delivered after seq
+}
+
+const lateWindow = 64
+
+// takeLate reports whether seq, older than the stream's beginning, is still to be
+// delivered, and marks it delivered.
+func (m *midStream) takeLate(seq int64) bool {
+	d := m.seq - 1 - seq
+	if d < 0 || d >= lateWindow || m.late&(1<<d) != 0 {
+		return false
+	}
+	m.late |= 1 << d
+	return true
+}
+
+// delivered reports whether seq, older than the stream's beginning, was delivered late.
+func (m *midStream) delivered(seq int64) bool {
+	if m == nil {
+		return false
+	}
+	d := m.seq - 1 - seq
+	return d >= 0 && d < lateWindow && m.late&(1<<d) != 0
 }
 
 // handle writes one envelope, keeping each conversation's stream gapless and free of
@@ -556,29 +588,36 @@ func (c *client) handle(ctx context.Context, w *frameWriter, env *Envelope) erro
 		}
 		last = seq - 1
 		c.setLast(e.ConversationID, last)
-		c.first[e.ConversationID] = seq
+		c.first[e.ConversationID] = &midStream{seq: seq}
 	}
 	if seq <= last {
+		if m := c.first[e.ConversationID]; m != nil && seq < m.seq && m.takeLate(seq) {
+			return c.send(w, env)
+		}
 		return nil
 	}
 	if seq > last+1 {
-		if err := c.fill(ctx, w, e.ConversationID, seq-1); err != nil {
+		if err := c.fill(ctx, w, e.ConversationID, seq-1, nil); err != nil {
 			return err
 		}
 		if l, _ := c.lastSeq(e.ConversationID); l >= seq {
 			return nil
 		}
 	}
-	env.encode()
-	b := env.team
-	if c.isVisitor() {
-		b = env.visitor
-	}
-	if err := w.text(b); err != nil {
+	if err := c.send(w, env); err != nil {
 		return err
 	}
 	c.setLast(e.ConversationID, seq)
 	return nil
+}
+
+// send writes an event's frame as this socket's audience sees it.
+func (c *client) send(w *frameWriter, env *Envelope) error {
+	env.encode()
+	if c.isVisitor() {
+		return w.text(env.visitor)
+	}
+	return w.text(env.team)
 }
 
 // subscribe replays a conversation's events after since that this socket has not
@@ -588,29 +627,30 @@ func (c *client) subscribe(ctx context.Context, w *frameWriter, conv string, sin
 	last, known := c.lastSeq(conv)
 	if !known {
 		c.setLast(conv, since)
-		return c.fill(ctx, w, conv, -1)
+		return c.fill(ctx, w, conv, -1, nil)
 	}
-	first, began := c.first[conv]
+	began := c.first[conv]
 	delete(c.first, conv)
-	if !began {
+	if began == nil {
 		if since < last {
 			// Asked again for what this socket sent: the client lost it; send it again.
 			c.setLast(conv, since)
-			return c.fill(ctx, w, conv, -1)
+			return c.fill(ctx, w, conv, -1, nil)
 		}
 		return nil
 	}
-	if since >= first-1 {
+	if since >= began.seq-1 {
 		return nil
 	}
 	c.setLast(conv, since)
-	err := c.fill(ctx, w, conv, first-1)
+	err := c.fill(ctx, w, conv, began.seq-1, began)
 	c.setLast(conv, last)
 	return err
 }
 
-// fill writes the stored events of conv after the last one written, up to upTo (-1: all).
-func (c *client) fill(ctx context.Context, w *frameWriter, conv string, upTo int64) error {
+// fill writes the stored events of conv after the last one written, up to upTo (-1: all),
+// but those late delivered already.
+func (c *client) fill(ctx context.Context, w *frameWriter, conv string, upTo int64, late *midStream) error {
 	for {
 		after, _ := c.lastSeq(conv)
 		if upTo >= 0 && after >= upTo {
@@ -642,6 +682,10 @@ func (c *client) fill(ctx context.Context, w *frameWriter, conv string, upTo int
 			for _, e := range events {
 				if upTo >= 0 && e.Seq > upTo {
 					return nil
+				}
+				if late.delivered(e.Seq) {
+					c.setLast(conv, e.Seq)
+					continue
 				}
 				b, _ := json.Marshal(Frame{Type: e.Type, Seq: e.Seq, ConversationID: e.ConversationID, Data: e.Payload})
 				if err := w.text(b); err != nil {

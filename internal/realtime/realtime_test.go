@@ -475,3 +475,71 @@ func TestAStuckSocketDoesNotStallOthers(t *testing.T) {
 		t.Fatalf("the stuck socket received all %d events: it was never behind", got)
 	}
 }
+
+// swapBus, once armed, holds back one durable event and delivers it after the next one, as
+// two nodes' events can reach the bus in the other order than they committed.
+type swapBus struct {
+	*realtime.LocalBus
+	mu    sync.Mutex
+	armed bool
+	held  []*realtime.Envelope
+}
+
+func (b *swapBus) Publish(ctx context.Context, envs []*realtime.Envelope) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.armed {
+		return b.LocalBus.Publish(ctx, envs)
+	}
+	if b.held == nil {
+		b.held = envs
+		return nil
+	}
+	b.armed = false
+	if err := b.LocalBus.Publish(ctx, envs); err != nil {
+		return err
+	}
+	return b.LocalBus.Publish(ctx, b.held)
+}
+
+func TestAgentGetsAnEventThatOvertookTheFirstOneItSaw(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		bus := &swapBus{LocalBus: realtime.NewLocalBus()}
+		e := setup(t, db, bus)
+		var sess baton.VisitorSession
+		slug, _ := listBots(e)
+		e.do("POST", "/widget/v1/sessions", "", map[string]string{"chatbot": slug}, 201, &sess)
+		e.do("POST", "/widget/v1/messages", sess.Token, map[string]string{"content": "a"}, 201, nil) // seq 2
+		agent := e.dial("/api/v1/ws?token=" + e.token)
+		agent.sync()
+		// The conversation's first events since the socket connected arrive swapped: 4, then 3.
+		bus.mu.Lock()
+		bus.armed = true
+		bus.mu.Unlock()
+		e.do("POST", "/widget/v1/messages", sess.Token, map[string]string{"content": "b"}, 201, nil)
+		e.do("POST", "/widget/v1/messages", sess.Token, map[string]string{"content": "c"}, 201, nil)
+		if f := agent.next("message_created"); f.Seq != 4 || f.Data["content"] != "c" {
+			t.Fatalf("first frame seq %d %v, want 4 (c)", f.Seq, f.Data["content"])
+		}
+		if f := agent.next("message_created"); f.Seq != 3 || f.Data["content"] != "b" {
+			t.Fatalf("second frame seq %d %v, want the late 3 (b)", f.Seq, f.Data["content"])
+		}
+		// Opening the conversation replays what came before, without the late one again.
+		if err := agent.conn.Write(context.Background(), websocket.MessageText,
+			[]byte(`{"type":"subscribe","conversation_id":"`+sess.ConversationID+`","since":0}`)); err != nil {
+			t.Fatal(err)
+		}
+		if f := agent.next("conversation_created"); f.Seq != 1 {
+			t.Fatalf("replay began at %d, want 1", f.Seq)
+		}
+		if f := agent.next("message_created"); f.Seq != 2 {
+			t.Fatalf("replayed %d, want 2", f.Seq)
+		}
+		agent.quiet(150 * time.Millisecond)
+		e.do("POST", "/widget/v1/messages", sess.Token, map[string]string{"content": "d"}, 201, nil)
+		if f := agent.next("message_created"); f.Seq != 5 {
+			t.Fatalf("live seq = %d, want 5", f.Seq)
+		}
+		agent.quiet(150 * time.Millisecond)
+	})
+}
