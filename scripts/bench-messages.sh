@@ -72,6 +72,12 @@ ms() { # a Go duration → milliseconds
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+server=${db%%\?*}
+if [ "$kind" != sqlite ] && [ "$(psql "${server%/*}/postgres" -Atc 'SHOW autovacuum' 2>/dev/null || true)" = off ]; then
+	# Every message rewrites its conversation's row; without autovacuum nothing analyses the
+	# new tables or clears the dead rows, and each run is slower than the one before.
+	echo "WARNING: autovacuum is off on this PostgreSQL (PostgreSQL's default is on): the figures will not be those of a normal installation" >&2
+fi
 echo "$(date -u '+%F %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $kind, $visitors visitors, 2 agent sockets, $duration a run"
 table="| handled by | rate asked | achieved (median) | shed | ack p50 / p99 | delivery p50 / p99 | server CPU per message | runs: delivery p99 |
 |---|---|---|---|---|---|---|---|"
@@ -87,10 +93,11 @@ for mode in $modes; do
 			read -r a50 a99 < <(sed -nE 's/^ack latency.*p50 ([^ ]+) +p90 [^ ]+ +p99 ([^ ]+).*/\1 \2/p' <<<"$out")
 			read -r d50 d99 < <(sed -nE 's/^delivery latency.*p50 ([^ ]+) +p90 [^ ]+ +p99 ([^ ]+).*/\1 \2/p' <<<"$out")
 			cpu=$(sed -nE 's/^server CPU: ([0-9]+) µs.*/\1/p' <<<"$out")
+			resumes=$(sed -nE 's/.*told to reconnect and resume: ([0-9]+) times.*/\1/p' <<<"$out")
 			# Behind the proxy, /metrics answers from either node: no CPU figure there.
 			[ "$kind" = sqlite ] || cpu=-
 			grep -q WARNING <<<"$out" && grep WARNING <<<"$out" >&2
-			echo "$mode $rate/s run $r: achieved $achieved/s, shed $shed, ack p50 $a50 p99 $a99, delivery p50 $d50 p99 $d99, server CPU ${cpu} µs/message"
+			echo "$mode $rate/s run $r: achieved $achieved/s, shed $shed, ack p50 $a50 p99 $a99, delivery p50 $d50 p99 $d99, server CPU ${cpu} µs/message, agent sockets resumed ${resumes:-0} times"
 			echo "$achieved $shed $(ms "$a50") $(ms "$a99") $(ms "$d50") $(ms "$d99") $cpu" >>"$work/rows"
 		done
 		stop

@@ -81,8 +81,18 @@ func main() {
 var httpc = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 0}}
 
 func post(ctx context.Context, url, token string, body any, out any) (int, error) {
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(b))
+	return call(ctx, "POST", url, token, body, out)
+}
+
+// call sends a JSON request (no body when body is nil) and decodes a successful answer into
+// out.
+func call(ctx context.Context, method, url, token string, body any, out any) (int, error) {
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, url, r)
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -97,7 +107,7 @@ func post(ctx context.Context, url, token string, body any, out any) (int, error
 		json.Unmarshal(data, out)
 	}
 	if resp.StatusCode >= 300 {
-		return resp.StatusCode, fmt.Errorf("POST %s: %d %s", url, resp.StatusCode, data)
+		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, data)
 	}
 	return resp.StatusCode, nil
 }
@@ -170,6 +180,7 @@ func perSocket(before, after serverStats, n int) string {
 
 type visitor struct {
 	token string
+	conv  string // the conversation the session opened
 	conn  *websocket.Conn
 }
 
@@ -240,7 +251,6 @@ func run(ctx context.Context, c config) error {
 		sentAt    = map[string]time.Time{}
 		latencies []time.Duration
 		delivered atomic.Int64
-		readers   sync.WaitGroup
 		closing   atomic.Bool
 	)
 	// Visitor sessions first, then their sockets, with the server's memory read between.
@@ -254,7 +264,7 @@ func run(ctx context.Context, c config) error {
 		if _, err := post(ctx, base+"/widget/v1/sessions", "", map[string]string{"chatbot": c.chatbot, "user_id": fmt.Sprintf("load-%d-%d", start.UnixNano(), i)}, &s); err != nil {
 			return err
 		}
-		vs[i].token = s.Token
+		vs[i].token, vs[i].conv = s.Token, s.ConversationID
 		if c.handled == "agent" {
 			return handToAgent(ctx, base, token, s.Token, s.ConversationID)
 		}
@@ -270,46 +280,41 @@ func run(ctx context.Context, c config) error {
 	fmt.Println()
 	// The agent sockets open once the sessions exist (and, with -handled-by agent, have
 	// been handed over), so the burst of handoffs does not count against what they read.
-	agentConns := make([]*websocket.Conn, c.agents)
-	for i := range agentConns {
-		conn, _, err := websocket.Dial(ctx, wsURL(base, "/api/v1/ws?token="+token), nil)
-		if err != nil {
-			return fmt.Errorf("agent socket: %w", err)
+	// Where each conversation's stream stands before the sockets open: a socket told to
+	// resume asks for what came after the last seq it holds without a gap.
+	convs := make([]string, len(vs))
+	seqs := make([]int64, len(vs))
+	for i, v := range vs {
+		convs[i] = v.conv
+	}
+	if err := parallel(len(vs), c.connectConcurrency, func(i int) error {
+		var conv struct {
+			LastSeq int64 `json:"last_seq"`
 		}
-		conn.SetReadLimit(1 << 20)
-		agentConns[i] = conn
-		readers.Add(1)
-		go func(first bool) {
-			defer readers.Done()
-			for {
-				_, b, err := conn.Read(context.Background())
-				if err != nil {
-					if !closing.Load() {
-						fmt.Printf("WARNING: an agent socket closed during the run: %v\n", err)
-					}
-					return
-				}
-				if !bytes.Contains(b, []byte(`"message_created"`)) || !bytes.Contains(b, []byte("load-")) {
-					continue
-				}
-				var f struct {
-					Data struct {
-						Kind    string `json:"kind"`
-						Content string `json:"content"`
-					} `json:"data"`
-				}
-				if json.Unmarshal(b, &f) != nil || f.Data.Kind != "visitor" {
-					continue
-				}
-				now := time.Now()
-				mu.Lock()
-				if t, ok := sentAt[f.Data.Content]; ok {
-					latencies = append(latencies, now.Sub(t))
-				}
-				mu.Unlock()
-				delivered.Add(1)
+		_, err := call(ctx, "GET", base+"/api/v1/conversations/"+convs[i], token, nil, &conv)
+		seqs[i] = conv.LastSeq
+		return err
+	}); err != nil {
+		return err
+	}
+	from := make(map[string]int64, len(vs))
+	for i, c := range convs {
+		from[c] = seqs[i]
+	}
+	feeds := make([]*agentFeed, c.agents)
+	for i := range feeds {
+		f, err := newAgentFeed(ctx, wsURL(base, "/api/v1/ws?token="+token), from, &closing, func(content string, at time.Time) {
+			mu.Lock()
+			if t, ok := sentAt[content]; ok {
+				latencies = append(latencies, at.Sub(t))
 			}
-		}(i == 0)
+			mu.Unlock()
+			delivered.Add(1)
+		})
+		if err != nil {
+			return err
+		}
+		feeds[i] = f
 	}
 
 	// The keep-alive connections of the session requests would count as server memory too.
@@ -422,7 +427,20 @@ func run(ctx context.Context, c config) error {
 		tick.Stop()
 		wg.Wait()
 		elapsed := time.Since(t0)
-		time.Sleep(2 * time.Second) // let deliveries drain
+		// Let deliveries drain: 2 s, and while sockets that were told to resume still catch
+		// up (then until every message is in, or nothing came for 5 s).
+		time.Sleep(2 * time.Second)
+		want := acked.Load() * int64(c.agents)
+		for last, quiet := delivered.Load(), time.Now(); delivered.Load() < want && time.Since(quiet) < 5*time.Second; {
+			if feedTotals(feeds).resumes == 0 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+			if n := delivered.Load(); n > last {
+				last, quiet = n, time.Now()
+			}
+		}
+		drained := time.Since(t0) - elapsed
 		busyTo, err := stats(ctx, base)
 		if err != nil {
 			return err
@@ -441,16 +459,24 @@ func run(ctx context.Context, c config) error {
 			fmt.Printf("server CPU: %.0f µs per message (%s over the run and drain); this load generator's: %.0f µs per message\n",
 				(busyTo.cpu-busyFrom.cpu)/float64(n)*1e6, cpuShare(busyFrom, busyTo), selfUsed.Seconds()/float64(n)*1e6)
 		}
-		if want := acked.Load() * int64(c.agents); delivered.Load() < want {
+		ft := feedTotals(feeds)
+		if ft.resumes > 0 || ft.resent > 0 {
+			fmt.Printf("agent sockets told to reconnect and resume: %d times; frames sent again and dropped by seq: %d; deliveries drained %s after the last acknowledgement\n",
+				ft.resumes, ft.resent, drained.Round(time.Millisecond))
+		}
+		if delivered.Load() < want {
 			fmt.Printf("WARNING: %d deliveries missing of %d\n", want-delivered.Load(), want)
+		}
+		if ft.dups > 0 {
+			fmt.Printf("WARNING: %d messages delivered twice under different seqs (stored twice)\n", ft.dups)
 		}
 	}
 	closing.Store(true)
 	for _, v := range vs {
 		v.conn.Close(websocket.StatusNormalClosure, "")
 	}
-	for _, a := range agentConns {
-		a.Close(websocket.StatusNormalClosure, "")
+	for _, f := range feeds {
+		f.close()
 	}
 	return nil
 }

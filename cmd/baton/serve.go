@@ -73,6 +73,14 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	m.DB = d
+	if d.Dialect == store.Postgres {
+		// Every message rewrites its conversation's row: without autovacuum the dead
+		// versions and missing statistics make each minute slower than the last.
+		var av string
+		if err := d.Pool().QueryRow(ctx, "SHOW autovacuum").Scan(&av); err == nil && av == "off" {
+			m.Logger.Warn("PostgreSQL's autovacuum is off: conversations will slow down as their rows' old versions pile up; turn it on (docs/deploy.md)")
+		}
+	}
 	login, err := m.bootstrap(ctx)
 	if err != nil {
 		return err

@@ -15,13 +15,13 @@ import (
 
 // Checkpoints (SQLite). In WAL mode a commit appends pages to the write-ahead log, and a
 // checkpoint copies them back into the database file and syncs it. SQLite runs that
-// checkpoint inside the commit that takes the log past 1,000 pages; the writer then copies
-// the pages and waits for two fsyncs while every other write queues behind it, and at
-// 2,000 messages/s the writer spent more time there than writing.
+// checkpoint inside the commit that takes the log past a threshold (1,000 pages unless told
+// otherwise); the writer then copies the pages and waits for two fsyncs while every other
+// write queues behind it.
 //
 // So a checkpointer on a connection of its own runs PASSIVE checkpoints beside the writer
 // (at most every 100 ms, after writes): they copy what is committed without taking the write
-// lock, and the commit that reaches 1,000 pages finds almost everything copied and synced
+// lock, and the commit that reaches the threshold finds almost everything copied and synced
 // already. The writer keeps that last, small checkpoint on purpose: only a checkpoint that
 // completes between two writes lets the next write start the log over from its beginning,
 // and a log that is reused rather than grown overwrites blocks the file already has. A log
@@ -30,10 +30,18 @@ import (
 // for as long (measured: p99 from 6 to 90 ms at 500 messages/s when the log only grew).
 // Should the log grow all the same (readers holding old snapshots), a log past walHardLimit
 // pages is truncated with a blocking checkpoint, which bounds the disk it takes.
+//
+// The writer's threshold is writerCheckpointPages, not SQLite's 1,000: a message is about
+// 17 pages of log when it commits alone (each index and table it touches is a page), so
+// 1,000 pages came every 0.12 s at 500 messages/s, and each such commit stalled the writer
+// 3–13 ms; 7 % of the time went there. At 16,000 pages (a 64 MB log, reused) they come
+// every two seconds: p99 at 500 messages/s fell from 8.4–9.2 ms to 4.4–6.0 ms
+// (docs/decisions.md).
 
 const (
-	checkpointEvery = 100 * time.Millisecond // at most this often, and only after writes
-	walHardLimit    = 64 << 10               // pages (256 MB at 4 KB): then a blocking checkpoint
+	checkpointEvery       = 100 * time.Millisecond // at most this often, and only after writes
+	writerCheckpointPages = 16000                  // the writer checkpoints the log past this (64 MB)
+	walHardLimit          = 64 << 10               // pages (256 MB at 4 KB): then a blocking checkpoint
 )
 
 var (

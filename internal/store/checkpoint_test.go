@@ -37,6 +37,10 @@ func TestCheckpoints(t *testing.T) {
 			}
 		}
 	}
+	var threshold int
+	if err := d.SQL().QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&threshold); err != nil || threshold != 16000 {
+		t.Fatalf("writer's wal_autocheckpoint = %d, %v; want 16000", threshold, err)
+	}
 	// A background checkpoint running while the writer starts keeps it from restarting the
 	// log, so the loop is stopped and the test's own checkpoints are the only ones; each
 	// returns the pages in the log when it ran.

@@ -40,6 +40,12 @@ var groupSize = promauto.NewHistogram(prometheus.HistogramOpts{
 	Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
 })
 
+var commitSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
+	Name:    "baton_db_commit_seconds",
+	Help:    "Time the SQLite COMMIT of one write group took (the WAL append, and the writer's own checkpoint when the log passed its threshold).",
+	Buckets: prometheus.ExponentialBuckets(0.00005, 2, 14),
+})
+
 var errClosed = errors.New("store: database closed")
 
 type groupCommit struct {
@@ -213,7 +219,10 @@ func (g *groupCommit) attempt(run []*writeReq, savepoints bool) (failed int) {
 			}
 		}
 	}
-	if err := stx.Commit(); err != nil {
+	start := time.Now()
+	err = stx.Commit()
+	commitSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
 		for _, r := range run {
 			r.tx = nil
 		}

@@ -185,8 +185,9 @@ func openSQLite(path string, readOnly bool) (*sql.DB, error) {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Set("_txlock", "immediate")
-		// A log restarted after a checkpoint is cut back to this size on disk (the
-		// checkpointer's blocking checkpoint may have let it grow, see checkpoint.go).
+		// The writer's own checkpoint, and the size a restarted log is cut back to on disk
+		// (the checkpointer's blocking checkpoint may have let it grow): see checkpoint.go.
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages))
 		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	db := openSQLiteDB("file:" + path + "?" + q.Encode())
