@@ -90,6 +90,7 @@ type client struct {
 	followed     []string     // visitors: conversations this socket is listed under (hub lock)
 
 	// The writer's: only the goroutine draining the queue (writing set) touches these.
+	ahead       []item           // what follows the item being written in its batch
 	visitorLast int64            // visitors: the last seq written of conv
 	last        map[string]int64 // agents: the last seq written per conversation
 	// first is, per conversation an agent's socket began mid-stream (no subscribe yet), where
@@ -419,11 +420,14 @@ func (c *client) writeLoop(replay bool) {
 			if i > 0 && c.isClosing() {
 				break // kicked: the close frame comes next
 			}
+			c.ahead = batch[i+1:]
 			if err := c.write(ctx, w, it); err != nil {
+				c.ahead = nil
 				c.writeFailed(err)
 				return
 			}
 		}
+		c.ahead = nil
 	}
 }
 
@@ -597,8 +601,13 @@ func (c *client) handle(ctx context.Context, w *frameWriter, env *Envelope) erro
 		return nil
 	}
 	if seq > last+1 {
-		if err := c.fill(ctx, w, e.ConversationID, seq-1, nil); err != nil {
-			return err
+		if c.reorder(w, e.ConversationID, seq) {
+			gapsFilled.WithLabelValues("queue").Inc()
+		} else {
+			gapsFilled.WithLabelValues("database").Inc()
+			if err := c.fill(ctx, w, e.ConversationID, seq-1, nil); err != nil {
+				return err
+			}
 		}
 		if l, _ := c.lastSeq(e.ConversationID); l >= seq {
 			return nil
@@ -609,6 +618,49 @@ func (c *client) handle(ctx context.Context, w *frameWriter, env *Envelope) erro
 	}
 	c.setLast(e.ConversationID, seq)
 	return nil
+}
+
+// streamSeq is the seq of env in conv's stream as this socket sees it (0: not in it).
+func (c *client) streamSeq(env *Envelope, conv string) int64 {
+	e := env.Event
+	if e == nil || e.ConversationID != conv {
+		return 0
+	}
+	if c.isVisitor() {
+		if e.Type == baton.EventConversationCreated {
+			return 0
+		}
+		return e.VisitorSeq
+	}
+	return e.Seq
+}
+
+// reorder closes the gap before seq from the events queued behind it: the bus delivers
+// events committed on two nodes in either order, and under load the missing ones are
+// usually already waiting in the same batch. It writes them in order, and reports whether
+// the gap is closed; if one is not there, what it wrote stands and the database fills the
+// rest. A queued event written here is skipped when its turn comes (its seq is old by then).
+func (c *client) reorder(w *frameWriter, conv string, seq int64) bool {
+	for {
+		last, _ := c.lastSeq(conv)
+		if last+1 >= seq {
+			return true
+		}
+		var next *Envelope
+		for _, it := range c.ahead {
+			if it.ctl == ctlNone && it.env != nil && c.streamSeq(it.env, conv) == last+1 {
+				next = it.env
+				break
+			}
+		}
+		if next == nil {
+			return false
+		}
+		if err := c.send(w, next); err != nil {
+			return false // the writer fails on its next write; the fill is not tried either
+		}
+		c.setLast(conv, last+1)
+	}
 }
 
 // send writes an event's frame as this socket's audience sees it.

@@ -36,6 +36,12 @@ var framesDropped = promauto.NewCounter(prometheus.CounterOpts{
 	Name: "baton_websockets_slow_consumers_total", Help: "Sockets closed because they could not keep up.",
 })
 
+// Gaps in a socket's stream: the missing events came later in the same batch of its queue
+// (the bus delivered two nodes' events in the other order), or were read from the database.
+var gapsFilled = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "baton_websockets_gaps_total", Help: "Gaps in a socket's event stream, by how they were filled (queue: reordered from what was queued; database: read back).",
+}, []string{"from"})
+
 // Presence timing: heartbeats every HeartbeatInterval; an agent with no heartbeat for
 // PresenceGrace is offline.
 const (
