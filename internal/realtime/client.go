@@ -601,7 +601,11 @@ func (c *client) handle(ctx context.Context, w *frameWriter, env *Envelope) erro
 		return nil
 	}
 	if seq > last+1 {
-		if c.reorder(w, e.ConversationID, seq) {
+		closed, err := c.reorder(w, e.ConversationID, seq)
+		if err != nil {
+			return err
+		}
+		if closed {
 			gapsFilled.WithLabelValues("queue").Inc()
 		} else {
 			gapsFilled.WithLabelValues("database").Inc()
@@ -640,11 +644,11 @@ func (c *client) streamSeq(env *Envelope, conv string) int64 {
 // usually already waiting in the same batch. It writes them in order, and reports whether
 // the gap is closed; if one is not there, what it wrote stands and the database fills the
 // rest. A queued event written here is skipped when its turn comes (its seq is old by then).
-func (c *client) reorder(w *frameWriter, conv string, seq int64) bool {
+func (c *client) reorder(w *frameWriter, conv string, seq int64) (closed bool, err error) {
 	for {
 		last, _ := c.lastSeq(conv)
 		if last+1 >= seq {
-			return true
+			return true, nil
 		}
 		var next *Envelope
 		for _, it := range c.ahead {
@@ -654,10 +658,10 @@ func (c *client) reorder(w *frameWriter, conv string, seq int64) bool {
 			}
 		}
 		if next == nil {
-			return false
+			return false, nil
 		}
 		if err := c.send(w, next); err != nil {
-			return false // the writer fails on its next write; the fill is not tried either
+			return false, err
 		}
 		c.setLast(conv, last+1)
 	}
