@@ -64,7 +64,8 @@ func (f *agentFeed) dial(ctx context.Context) (*websocket.Conn, error) {
 	return conn, nil
 }
 
-// resume dials again and asks for each conversation's events after the last one read.
+// resume dials again and asks for each conversation's events after the seq held without a
+// gap.
 func (f *agentFeed) resume() (*websocket.Conn, error) {
 	conn, err := f.dial(context.Background())
 	if err != nil {
