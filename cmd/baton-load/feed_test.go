@@ -62,7 +62,8 @@ func TestAgentFeedResumesWhereItLeftOff(t *testing.T) {
 		c.Write(ctx, websocket.MessageText, frame("message_created", 7, "A", "visitor", "load-2")) // above a hole
 		c.Write(ctx, websocket.MessageText, frame("message_created", 7, "A", "visitor", "load-2")) // resent
 		c.Write(ctx, websocket.MessageText, frame("message_created", 6, "A", "visitor", "load-1")) // stored twice
-		c.Read(ctx) // until the feed closes
+		// Then wait until the feed closes.
+		c.Read(ctx)
 	}))
 	defer srv.Close()
 
