@@ -20,6 +20,7 @@ import (
 
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/baton-chat/baton/internal/wstest"
 	"github.com/coder/websocket"
 )
 
@@ -123,7 +124,7 @@ type rtFrame struct {
 type rtSocket struct {
 	t      *testing.T
 	conn   *websocket.Conn
-	frames chan rtFrame
+	frames <-chan rtFrame
 }
 
 func rtDial(t *testing.T, base, path string) *rtSocket {
@@ -138,27 +139,12 @@ func rtDial(t *testing.T, base, path string) *rtSocket {
 // rtDialNoSync dials without the ping round trip (which would skip replayed frames).
 func rtDialNoSync(t *testing.T, base, path string) *rtSocket {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+path, nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", path, err)
-	}
-	s := &rtSocket{t: t, conn: conn, frames: make(chan rtFrame, 1000)}
-	go func() {
-		defer close(s.frames)
-		for {
-			_, b, err := conn.Read(context.Background())
-			if err != nil {
-				return
-			}
-			var f rtFrame
-			json.Unmarshal(b, &f)
-			s.frames <- f
-		}
-	}()
-	t.Cleanup(func() { conn.CloseNow() })
-	return s
+	conn, frames := wstest.Dial(t, base, path, func(b []byte) rtFrame {
+		var f rtFrame
+		json.Unmarshal(b, &f)
+		return f
+	})
+	return &rtSocket{t: t, conn: conn, frames: frames}
 }
 
 // await returns the next frame of type typ, skipping the others.

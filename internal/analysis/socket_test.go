@@ -15,6 +15,7 @@ import (
 	"github.com/baton-chat/baton/internal/secret"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/baton-chat/baton/internal/wstest"
 	"github.com/coder/websocket"
 )
 
@@ -26,39 +27,22 @@ type frame struct {
 	raw            string
 }
 
-// sock is a WebSocket of the test server; a goroutine reads its frames into a channel
-// (cancelling a read would close the connection).
+// sock is a WebSocket of the test server, its frames read into a channel.
 type sock struct {
 	t      *testing.T
 	conn   *websocket.Conn
-	frames chan frame
+	frames <-chan frame
 }
 
 func (e *env) dial(t *testing.T, path string) *sock {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.url, "http")+path, nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", path, err)
-	}
-	conn.SetReadLimit(1 << 20)
-	s := &sock{t: t, conn: conn, frames: make(chan frame, 1000)}
-	go func() {
-		defer close(s.frames)
-		for {
-			_, b, err := conn.Read(context.Background())
-			if err != nil {
-				return
-			}
-			var f frame
-			json.Unmarshal(b, &f)
-			f.raw = string(b)
-			s.frames <- f
-		}
-	}()
-	t.Cleanup(func() { conn.CloseNow() })
-	return s
+	conn, frames := wstest.Dial(t, e.url, path, func(b []byte) frame {
+		var f frame
+		json.Unmarshal(b, &f)
+		f.raw = string(b)
+		return f
+	})
+	return &sock{t: t, conn: conn, frames: frames}
 }
 
 func (s *sock) send(v any) {

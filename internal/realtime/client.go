@@ -568,19 +568,20 @@ func (c *client) handle(ctx context.Context, w *frameWriter, env *Envelope) erro
 		return w.text(b)
 	}
 	e := env.Event
-	seq := e.Seq
+	if c.isVisitor() && e.Type == baton.EventConversationCreated {
+		if e.ConversationID != c.convID() {
+			c.conv.Store(e.ConversationID)
+			c.visitorLast = 0
+		}
+		return nil
+	}
+	followed := e.ConversationID
 	if c.isVisitor() {
-		if e.Type == baton.EventConversationCreated {
-			if e.ConversationID != c.convID() {
-				c.conv.Store(e.ConversationID)
-				c.visitorLast = 0
-			}
-			return nil
-		}
-		if e.ConversationID != c.convID() || e.VisitorSeq == 0 {
-			return nil
-		}
-		seq = e.VisitorSeq
+		followed = c.convID()
+	}
+	seq := c.streamSeq(env, followed)
+	if seq == 0 {
+		return nil // a visitor's other conversation, or an event the visitor does not see
 	}
 	last, known := c.lastSeq(e.ConversationID)
 	if !known {
@@ -606,9 +607,9 @@ func (c *client) handle(ctx context.Context, w *frameWriter, env *Envelope) erro
 			return err
 		}
 		if closed {
-			gapsFilled.WithLabelValues("queue").Inc()
+			gapsFromQueue.Inc()
 		} else {
-			gapsFilled.WithLabelValues("database").Inc()
+			gapsFromDatabase.Inc()
 			if err := c.fill(ctx, w, e.ConversationID, seq-1, nil); err != nil {
 				return err
 			}

@@ -42,6 +42,11 @@ var gapsFilled = promauto.NewCounterVec(prometheus.CounterOpts{
 	Name: "baton_websockets_gaps_total", Help: "Gaps in a socket's event stream, by how they were filled (queue: reordered from what was queued; database: read back).",
 }, []string{"from"})
 
+var (
+	gapsFromQueue    = gapsFilled.WithLabelValues("queue")
+	gapsFromDatabase = gapsFilled.WithLabelValues("database")
+)
+
 // Presence timing: heartbeats every HeartbeatInterval; an agent with no heartbeat for
 // PresenceGrace is offline.
 const (
