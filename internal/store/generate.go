@@ -289,6 +289,12 @@ func (d *DB) bulkInsert(ctx context.Context, table string, cols []string, rows [
 		return err
 	}
 	defer tx.Rollback()
+	var mark int64 // messages_fts is the writer's to fill (see indexNewMessages)
+	if table == "messages" {
+		if err := tx.QueryRowContext(ctx, lastMessageRowid).Scan(&mark); err != nil {
+			return fmt.Errorf("insert %s: %w", table, err)
+		}
+	}
 	per := max(1, 30000/len(cols))
 	var stmt *sql.Stmt
 	for start := 0; start < len(rows); start += per {
@@ -313,6 +319,11 @@ func (d *DB) bulkInsert(ctx context.Context, table string, cols []string, rows [
 	}
 	if stmt != nil {
 		stmt.Close()
+	}
+	if table == "messages" {
+		if _, err := tx.ExecContext(ctx, indexNewMessages, mark); err != nil {
+			return fmt.Errorf("index messages: %w", err)
+		}
 	}
 	return tx.Commit()
 }

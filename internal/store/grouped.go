@@ -186,6 +186,10 @@ func (g *groupCommit) attempt(run []*writeReq, savepoints bool) (failed int) {
 		return fail(fmt.Errorf("store: begin: %w", err))
 	}
 	defer stx.Rollback()
+	var mark int64 // the last message before this transaction (see indexNewMessages)
+	if err := stx.QueryRowContext(bg, lastMessageRowid).Scan(&mark); err != nil {
+		return fail(fmt.Errorf("store: last message: %w", err))
+	}
 	conn := sqliteConn{q: stx, detach: true}
 	for i, r := range run {
 		tx := &Tx{now: d.Now().UTC().Truncate(time.Microsecond), SQL: stx, conn: conn}
@@ -218,6 +222,9 @@ func (g *groupCommit) attempt(run []*writeReq, savepoints bool) (failed int) {
 				return fail(fmt.Errorf("store: release savepoint: %w", err))
 			}
 		}
+	}
+	if _, err := stx.ExecContext(bg, indexNewMessages, mark); err != nil {
+		return fail(fmt.Errorf("store: index messages: %w", err))
 	}
 	start := time.Now()
 	err = stx.Commit()

@@ -139,3 +139,80 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("after-commit functions ran for %v, want [0 1 3]", once)
 	}
 }
+
+// TestGroupCommitIndexesItsMessages queues visitor messages behind a held writer so that
+// they commit as one group, with a write that stores a message and then fails: the group
+// indexes its messages for search once, before COMMIT (migration 00009), so every message
+// of the group is found, the failed write's message is not, and the index agrees with the
+// messages table.
+func TestGroupCommitIndexesItsMessages(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	e := setup(t, db)
+	ctx := context.Background()
+	e.say(t, func() *baton.Visitor { _, v := e.visitor(t, "before"); return v }(), "indexed before the group: zebra")
+
+	const n = 6
+	visitors := make([]*baton.Visitor, n)
+	convs := make([]string, n)
+	for i := range visitors {
+		s, v := e.visitor(t, fmt.Sprintf("v%d", i))
+		visitors[i], convs[i] = v, s.ConversationID
+	}
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		db.Write(ctx, func(tx *store.Tx) error { <-release; return nil })
+	}()
+	time.Sleep(50 * time.Millisecond)
+	errs := make([]error, n+1)
+	for i := range n + 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == n { // stores a message, then fails: it must leave no words behind
+				errs[i] = db.Write(ctx, func(tx *store.Tx) error {
+					if _, err := tx.Conn().Exec(ctx, `INSERT INTO messages (id, account_id, conversation_id, seq, kind, content, created_at)
+						VALUES ('failed', $1, $2, 1000, 'visitor', 'walrus', $3)`, e.account.ID, convs[0], tx.Now()); err != nil {
+						return err
+					}
+					return errors.New("refused")
+				})
+				return
+			}
+			_, errs[i] = db.PostVisitorMessage(ctx, visitors[i], fmt.Sprintf("parcel number%d", i))
+		}()
+		for store.QueuedWrites(db) < i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	wg.Wait()
+	for i, err := range errs[:n] {
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if errs[n] == nil || errs[n].Error() != "refused" {
+		t.Fatalf("failing write: err = %v, want refused", errs[n])
+	}
+	for i := range n {
+		if got := e.list(t, baton.ConversationFilter{Query: fmt.Sprintf("number%d", i)}); fmt.Sprint(got) != fmt.Sprint(convs[i:i+1]) {
+			t.Errorf("search number%d = %v, want %v", i, got, convs[i])
+		}
+	}
+	if got := e.list(t, baton.ConversationFilter{Query: "parcel"}); len(got) != n {
+		t.Errorf("search parcel found %d conversations, want %d", len(got), n)
+	}
+	if got := e.list(t, baton.ConversationFilter{Query: "zebra"}); len(got) != 1 {
+		t.Errorf("search zebra found %d conversations, want 1", len(got))
+	}
+	if got := e.list(t, baton.ConversationFilter{Query: "walrus"}); len(got) != 0 {
+		t.Errorf("search walrus = %v: the failed write's message is indexed", got)
+	}
+	// With rank 1, FTS5 also checks the index against its content table, row by row.
+	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`); err != nil {
+		t.Errorf("messages_fts integrity-check: %v", err)
+	}
+}

@@ -51,6 +51,15 @@ import (
 // Every plan returns the list's order, so the cursor pages as usual. docs/decisions.md
 // ("Search: a head document per conversation…") has the measurements behind each choice.
 
+// On SQLite the writer, not a trigger, adds new messages to messages_fts: once per
+// transaction, after its writes, it indexes every message stored after mark, the largest
+// rowid before the transaction began (migration 00009 says why). Rowids only grow, as
+// Baton never deletes a message, so the messages after mark are this transaction's own.
+const (
+	lastMessageRowid = "SELECT coalesce(max(rowid), 0) FROM messages"
+	indexNewMessages = "INSERT INTO messages_fts (rowid, content) SELECT rowid, content FROM messages WHERE rowid > ?"
+)
+
 // commonThreshold is the number of matching heads or messages from which a part of a
 // search counts as common (so that collecting it would cost more than walking).
 var commonThreshold int64 = 5000
