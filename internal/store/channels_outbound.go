@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -74,8 +73,8 @@ func (d *DB) ChannelDeliveryHook(ctx context.Context, tx *Tx, events []*baton.Ev
 		if e.Type != baton.EventMessageCreated {
 			continue
 		}
-		var m baton.Message
-		if err := json.Unmarshal(e.Payload, &m); err != nil {
+		m, err := tx.messageOf(e)
+		if err != nil {
 			return fmt.Errorf("delivery hook: %w", err)
 		}
 		if m.Kind != baton.KindAgent && m.Kind != baton.KindBot {

@@ -79,7 +79,11 @@ func (ct *convTx) emit(typ string, payload any, vtype string, vpayload any) erro
 	if err := ct.InsertEvent(ct.ctx, p); err != nil {
 		return fmt.Errorf("insert event: %w", err)
 	}
-	ct.Emit(e)
+	if m, ok := payload.(*baton.Message); ok && typ == baton.EventMessageCreated {
+		ct.emitMessage(e, m)
+	} else {
+		ct.Emit(e)
+	}
 	return nil
 }
 

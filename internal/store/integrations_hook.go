@@ -62,8 +62,8 @@ func (h *integrationRun) event(e *baton.Event) error {
 	raw := json.RawMessage(e.Payload)
 	switch e.Type {
 	case baton.EventMessageCreated:
-		var m baton.Message
-		if err := json.Unmarshal(e.Payload, &m); err != nil {
+		m, err := h.tx.messageOf(e)
+		if err != nil {
 			return err
 		}
 		if err := h.publish(e, baton.WebhookMessageCreated, map[string]any{"message": raw}); err != nil {
@@ -71,7 +71,7 @@ func (h *integrationRun) event(e *baton.Event) error {
 		}
 		switch m.Kind {
 		case baton.KindVisitor:
-			return h.messageWebhook(e, &m)
+			return h.messageWebhook(e, m)
 		case baton.KindSystem:
 			// Tickets linked to a conversation write a system message to it.
 			return h.tickets(e.AccountID)

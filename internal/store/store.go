@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -59,9 +60,10 @@ type DB struct {
 	// Brief writes the handoff brief from the visitor's messages, oldest first (B3).
 	Brief func(visitorMessages []string) string
 
-	hooks []TxHook
-	group *groupCommit  // SQLite: the writer's group commit
-	ckpt  *checkpointer // SQLite: checkpoints the log beside the writer
+	hooks    []TxHook
+	visitors visitorCache  // the visitors of recently used tokens
+	group    *groupCommit  // SQLite: the writer's group commit
+	ckpt     *checkpointer // SQLite: checkpoints the log beside the writer
 }
 
 // TxHook sees the events of a transaction just before it commits, and may write in it —
@@ -254,6 +256,9 @@ type Tx struct {
 	SQL    *sql.Tx // set on SQLite
 	now    time.Time
 	events []*baton.Event
+	// messages are the messages of this transaction's message_created events, as emitted:
+	// the hooks read them here rather than decode each event's payload again.
+	messages map[*baton.Event]*baton.Message
 	// committed runs after the commit, in order (a write may run more than once before it
 	// commits, see grouped.go: what must happen once waits here).
 	committed []func()
@@ -270,6 +275,28 @@ func (tx *Tx) Now() time.Time { return tx.now }
 
 // Emit queues an event for publication after commit.
 func (tx *Tx) Emit(e *baton.Event) { tx.events = append(tx.events, e) }
+
+// emitMessage queues a message_created event whose payload is m.
+func (tx *Tx) emitMessage(e *baton.Event, m *baton.Message) {
+	if tx.messages == nil {
+		tx.messages = map[*baton.Event]*baton.Message{}
+	}
+	c := *m // as the payload has it, whatever the caller changes in m afterwards
+	tx.messages[e] = &c
+	tx.Emit(e)
+}
+
+// messageOf is the message a message_created event carries.
+func (tx *Tx) messageOf(e *baton.Event) (*baton.Message, error) {
+	if m, ok := tx.messages[e]; ok {
+		return m, nil
+	}
+	m := new(baton.Message)
+	if err := json.Unmarshal(e.Payload, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
 
 // Write runs fn in a transaction; it commits when fn returns nil and then publishes the
 // events fn emitted. Any error rolls back everything fn did.
