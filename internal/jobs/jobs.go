@@ -112,6 +112,9 @@ func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, 
 	case q.pg != nil && tx.PG != nil:
 		_, err = q.pg.InsertTx(ctx, tx.PG, args, opts)
 	case q.sqlite != nil && tx.SQL != nil:
+		if tx.DeferJob(args, opts) {
+			return nil
+		}
 		// Detached: in a group commit, a cancelled caller must not interrupt SQLite in the
 		// middle of the group's transaction (see store/grouped.go).
 		_, err = q.sqlite.InsertTx(context.WithoutCancel(ctx), tx.SQL, args, opts)
@@ -120,6 +123,18 @@ func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, 
 	}
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// InsertManySQLite enqueues the jobs a SQLite write group deferred (it implements
+// store.JobQueue).
+func (q *Queue) InsertManySQLite(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) error {
+	if q.sqlite == nil {
+		return errors.New("jobs: not a SQLite queue")
+	}
+	if _, err := q.sqlite.InsertManyTx(context.WithoutCancel(ctx), tx, jobs); err != nil {
+		return fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
 	}
 	return nil
 }
@@ -169,3 +184,5 @@ func (q *Queue) JobsOfKind(ctx context.Context, kind string) ([]*rivertype.JobRo
 	}
 	return res.Jobs, nil
 }
+
+var _ store.JobBatcher = (*Queue)(nil)

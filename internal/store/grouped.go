@@ -11,6 +11,7 @@ import (
 	"github.com/baton-chat/baton/internal/store/db"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/riverqueue/river"
 )
 
 // Group commit (SQLite). SQLite has one writer; a commit writes the transaction's pages to
@@ -154,7 +155,12 @@ func (g *groupCommit) commit(batch []*writeReq) {
 	if len(run) == 0 {
 		return
 	}
-	if failed := g.attempt(run, false); failed >= 0 {
+	failed := g.attempt(run, false)
+	if failed == len(run) {
+		// The group's jobs, inserted together, failed: every write runs again and inserts
+		// its own, so that a bad job fails only its write.
+		g.attempt(run, true)
+	} else if failed >= 0 {
 		// One write failed and took the others' work with it. They run again, each in its
 		// own savepoint this time, so that further failures cost nothing more: a stream of
 		// failing writes never makes a group run more than twice.
@@ -163,9 +169,12 @@ func (g *groupCommit) commit(batch []*writeReq) {
 }
 
 // attempt runs the writes in one transaction. Without savepoints, a write's error rolls
-// everything back and attempt returns its index (that write's err is set); with them, it
-// rolls back that write alone. Otherwise attempt returns -1: the transaction committed
-// (each write's tx or err is set), or failed as a whole (each write's err is set).
+// everything back and attempt returns its index (that write's err is set); the jobs the
+// writes enqueue are inserted together at the end (Tx.DeferJob), and if that fails
+// everything is rolled back and attempt returns len(run). With savepoints, a write's error
+// rolls back that write alone, and jobs are inserted as they come. Otherwise attempt
+// returns -1: the transaction committed (each write's tx or err is set), or failed as a
+// whole (each write's err is set).
 func (g *groupCommit) attempt(run []*writeReq, savepoints bool) (failed int) {
 	if len(run) == 0 {
 		return -1
@@ -191,8 +200,13 @@ func (g *groupCommit) attempt(run []*writeReq, savepoints bool) (failed int) {
 		return fail(fmt.Errorf("store: last message: %w", err))
 	}
 	conn := sqliteConn{q: stx, detach: true}
+	var jobs []river.InsertManyParams
+	batcher, _ := d.Jobs.(JobBatcher)
 	for i, r := range run {
 		tx := &Tx{now: d.Now().UTC().Truncate(time.Microsecond), SQL: stx, conn: conn}
+		if !savepoints && batcher != nil {
+			tx.jobs = &jobs
+		}
 		tx.Queries = db.New(conn)
 		if savepoints {
 			if _, err := stx.ExecContext(bg, "SAVEPOINT w"); err != nil {
@@ -221,6 +235,14 @@ func (g *groupCommit) attempt(run []*writeReq, savepoints bool) (failed int) {
 			if _, err := stx.ExecContext(bg, "RELEASE w"); err != nil {
 				return fail(fmt.Errorf("store: release savepoint: %w", err))
 			}
+		}
+	}
+	if len(jobs) > 0 {
+		if err := batcher.InsertManySQLite(bg, stx, jobs); err != nil {
+			for _, r := range run {
+				r.err, r.tx = err, nil
+			}
+			return len(run)
 		}
 	}
 	if _, err := stx.ExecContext(bg, indexNewMessages, mark); err != nil {

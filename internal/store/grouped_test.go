@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/riverqueue/river"
 )
 
 // recorder is a Publisher that keeps what it was given, in order.
@@ -237,5 +239,120 @@ func TestGenerateIndexesItsMessages(t *testing.T) {
 	}
 	if stored < 400 || indexed == 0 {
 		t.Errorf("%d messages stored, %d found by common words", stored, indexed)
+	}
+}
+
+// namedJob is a job whose kind the test chooses.
+type namedJob string
+
+func (j namedJob) Kind() string { return string(j) }
+
+// batchingJobs is a store.JobBatcher that records how jobs arrive: one by one, or in a
+// group's batch; a job of kind refuse is refused either way.
+type batchingJobs struct {
+	mu      sync.Mutex
+	refuse  string
+	single  []string
+	batches [][]string
+}
+
+func (b *batchingJobs) InsertTx(_ context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	if tx.DeferJob(args, opts) {
+		return nil
+	}
+	if args.Kind() == b.refuse {
+		return errors.New("job refused")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.single = append(b.single, args.Kind())
+	return nil
+}
+
+func (b *batchingJobs) InsertManySQLite(_ context.Context, _ *sql.Tx, jobs []river.InsertManyParams) error {
+	var kinds []string
+	for _, j := range jobs {
+		if j.Args.Kind() == b.refuse {
+			return errors.New("job refused")
+		}
+		kinds = append(kinds, j.Args.Kind())
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.batches = append(b.batches, kinds)
+	return nil
+}
+
+// TestGroupCommitInsertsItsJobsTogether: the jobs a group's writes enqueue are inserted in
+// one batch before COMMIT; when the batch fails, each write runs again and inserts its own,
+// so that only the write whose job is refused fails.
+func TestGroupCommitInsertsItsJobsTogether(t *testing.T) {
+	for _, refuse := range []string{"", "b"} {
+		t.Run("refuse "+refuse, func(t *testing.T) {
+			db := storetest.Open(t, store.SQLite)
+			jobs := &batchingJobs{refuse: refuse}
+			db.Jobs = jobs
+			ctx := context.Background()
+			if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE scratch (k TEXT PRIMARY KEY)`); err != nil {
+				t.Fatal(err)
+			}
+			release := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				db.Write(ctx, func(tx *store.Tx) error { <-release; return nil })
+			}()
+			time.Sleep(50 * time.Millisecond)
+			kinds := []string{"a", "b", "c"}
+			errs := make([]error, len(kinds))
+			for i, k := range kinds {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = db.Write(ctx, func(tx *store.Tx) error {
+						if _, err := tx.Conn().Exec(ctx, `INSERT INTO scratch (k) VALUES ($1)`, k); err != nil {
+							return err
+						}
+						return db.Jobs.InsertTx(ctx, tx, namedJob(k), nil)
+					})
+				}()
+				for store.QueuedWrites(db) < i+1 {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			close(release)
+			wg.Wait()
+
+			var stored []string
+			rows, err := db.SQL().QueryContext(ctx, `SELECT k FROM scratch ORDER BY k`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var k string
+				rows.Scan(&k)
+				stored = append(stored, k)
+			}
+			rows.Close()
+			if refuse == "" {
+				if fmt.Sprint(errs) != "[<nil> <nil> <nil>]" || fmt.Sprint(stored) != "[a b c]" {
+					t.Fatalf("errors %v, stored %v", errs, stored)
+				}
+				if fmt.Sprint(jobs.batches) != "[[a b c]]" || len(jobs.single) != 0 {
+					t.Errorf("jobs inserted in batches %v and one by one %v, want one batch [a b c]", jobs.batches, jobs.single)
+				}
+				return
+			}
+			if errs[0] != nil || errs[2] != nil || errs[1] == nil || errs[1].Error() != "job refused" {
+				t.Fatalf("errors %v, want only b's write refused", errs)
+			}
+			if fmt.Sprint(stored) != "[a c]" {
+				t.Errorf("stored %v, want [a c]: the refused job's write rolls back, alone", stored)
+			}
+			if len(jobs.batches) != 0 || fmt.Sprint(jobs.single) != "[a c]" {
+				t.Errorf("jobs inserted in batches %v and one by one %v, want a and c one by one", jobs.batches, jobs.single)
+			}
+		})
 	}
 }
