@@ -142,6 +142,39 @@ func TestGroupCommit(t *testing.T) {
 	}
 }
 
+// inOneGroup holds the SQLite writer with a write of its own, starts each write in turn
+// (each calls db.Write once, directly or not) once the one before it is queued, then lets
+// the writer go, so that they commit as one group; it returns their errors.
+func inOneGroup(t *testing.T, db *store.DB, writes ...func() error) []error {
+	t.Helper()
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		db.Write(context.Background(), func(tx *store.Tx) error { <-release; return nil })
+	}()
+	time.Sleep(50 * time.Millisecond) // the holding write leaves the queue
+	errs := make([]error, len(writes))
+	for i, w := range writes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = w()
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for store.QueuedWrites(db) < i+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d writes queued, want %d", store.QueuedWrites(db), i+1)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	wg.Wait()
+	return errs
+}
+
 // TestGroupCommitIndexesItsMessages queues visitor messages behind a held writer so that
 // they commit as one group, with a write that stores a message and then fails: the group
 // indexes its messages for search once, before COMMIT (migration 00009), so every message
@@ -160,37 +193,23 @@ func TestGroupCommitIndexesItsMessages(t *testing.T) {
 		s, v := e.visitor(t, fmt.Sprintf("v%d", i))
 		visitors[i], convs[i] = v, s.ConversationID
 	}
-	release := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		db.Write(ctx, func(tx *store.Tx) error { <-release; return nil })
-	}()
-	time.Sleep(50 * time.Millisecond)
-	errs := make([]error, n+1)
-	for i := range n + 1 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if i == n { // stores a message, then fails: it must leave no words behind
-				errs[i] = db.Write(ctx, func(tx *store.Tx) error {
-					if _, err := tx.Conn().Exec(ctx, `INSERT INTO messages (id, account_id, conversation_id, seq, kind, content, created_at)
-						VALUES ('failed', $1, $2, 1000, 'visitor', 'walrus', $3)`, e.account.ID, convs[0], tx.Now()); err != nil {
-						return err
-					}
-					return errors.New("refused")
-				})
-				return
-			}
-			_, errs[i] = db.PostVisitorMessage(ctx, visitors[i], fmt.Sprintf("parcel number%d", i))
-		}()
-		for store.QueuedWrites(db) < i+1 {
-			time.Sleep(time.Millisecond)
+	writes := make([]func() error, n+1)
+	for i := range n {
+		writes[i] = func() error {
+			_, err := db.PostVisitorMessage(ctx, visitors[i], fmt.Sprintf("parcel number%d", i))
+			return err
 		}
 	}
-	close(release)
-	wg.Wait()
+	writes[n] = func() error { // stores a message, then fails: it must leave no words behind
+		return db.Write(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Conn().Exec(ctx, `INSERT INTO messages (id, account_id, conversation_id, seq, kind, content, created_at)
+				VALUES ('failed', $1, $2, 1000, 'visitor', 'walrus', $3)`, e.account.ID, convs[0], tx.Now()); err != nil {
+				return err
+			}
+			return errors.New("refused")
+		})
+	}
+	errs := inOneGroup(t, db, writes...)
 	for i, err := range errs[:n] {
 		if err != nil {
 			t.Fatalf("message %d: %v", i, err)
@@ -296,33 +315,18 @@ func TestGroupCommitInsertsItsJobsTogether(t *testing.T) {
 			if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE scratch (k TEXT PRIMARY KEY)`); err != nil {
 				t.Fatal(err)
 			}
-			release := make(chan struct{})
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				db.Write(ctx, func(tx *store.Tx) error { <-release; return nil })
-			}()
-			time.Sleep(50 * time.Millisecond)
-			kinds := []string{"a", "b", "c"}
-			errs := make([]error, len(kinds))
-			for i, k := range kinds {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					errs[i] = db.Write(ctx, func(tx *store.Tx) error {
+			var writes []func() error
+			for _, k := range []string{"a", "b", "c"} {
+				writes = append(writes, func() error {
+					return db.Write(ctx, func(tx *store.Tx) error {
 						if _, err := tx.Conn().Exec(ctx, `INSERT INTO scratch (k) VALUES ($1)`, k); err != nil {
 							return err
 						}
 						return db.Jobs.InsertTx(ctx, tx, namedJob(k), nil)
 					})
-				}()
-				for store.QueuedWrites(db) < i+1 {
-					time.Sleep(time.Millisecond)
-				}
+				})
 			}
-			close(release)
-			wg.Wait()
+			errs := inOneGroup(t, db, writes...)
 
 			var stored []string
 			rows, err := db.SQL().QueryContext(ctx, `SELECT k FROM scratch ORDER BY k`)
