@@ -99,3 +99,48 @@ func TestChannelQueueHasItsOwnWorkers(t *testing.T) {
 		})
 	}
 }
+
+// uniqueArgs is a job River keeps one of per argument.
+type uniqueArgs struct {
+	Key string `json:"key"`
+}
+
+func (uniqueArgs) Kind() string { return "test_unique" }
+
+// TestJobsOfOneWriteGoInTogether: on SQLite a write's jobs wait for the group's one batch
+// insert; the same unique job enqueued twice in it is stored once, as two inserts one after
+// the other would store it, and the other jobs of the batch are all stored.
+func TestJobsOfOneWriteGoInTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		ctx := context.Background()
+		q, err := jobs.New(ctx, d, jobs.Config{InsertOnly: true, Logger: quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Jobs = q
+		unique := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+		if err := d.Write(ctx, func(tx *store.Tx) error {
+			for _, a := range []river.JobArgs{uniqueArgs{"a"}, pingArgs{}, uniqueArgs{"a"}, uniqueArgs{"b"}, pingArgs{}} {
+				opts := unique
+				if _, ok := a.(pingArgs); ok {
+					opts = nil
+				}
+				if err := q.InsertTx(ctx, tx, a, opts); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for kind, want := range map[string]int{"test_unique": 2, "test_ping": 2} {
+			got, err := q.JobsOfKind(ctx, kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != want {
+				t.Errorf("%d jobs of kind %s stored, want %d", len(got), kind, want)
+			}
+		}
+	})
+}

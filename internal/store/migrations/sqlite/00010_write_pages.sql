@@ -1,7 +1,7 @@
 -- +goose Up
 -- Fewer b-trees for each message to write (docs/decisions.md, "SQLite: a group indexes its
--- messages and inserts its jobs once"). A
--- visitor's message alone in its commit wrote about 17 pages; these two were one each:
+-- messages and inserts its jobs once"). A visitor's message alone in its commit wrote
+-- about 17 pages; these two were one each:
 --   - messages_account goes: no query reads messages by account alone (the foreign key to
 --     accounts needs no index to insert, only to delete an account, which Baton never does);
 --   - messages_fts keeps no per-message token counts (columnsize=0): they serve ranking,
