@@ -196,6 +196,9 @@ func (ct *convTx) addMessageWith(kind baton.MessageKind, from sender, content st
 	if opt.ExternalID != "" {
 		ext = &opt.ExternalID
 	}
+	if err := ct.beforeMessage(ct.ctx); err != nil {
+		return nil, err
+	}
 	err := ct.InsertMessage(ct.ctx, db.InsertMessageParams{ID: m.ID, AccountID: ct.c.AccountID, ConversationID: ct.c.ID,
 		Seq: m.Seq, Kind: string(kind), SenderID: sid, SenderName: from.name, Content: content, Attachments: string(mustJSON(atts)),
 		DeliveryStatus: delivery, ExternalID: ext, CreatedAt: now})

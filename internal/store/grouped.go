@@ -195,15 +195,12 @@ func (g *groupCommit) attempt(run []*writeReq, savepoints bool) (failed int) {
 		return fail(fmt.Errorf("store: begin: %w", err))
 	}
 	defer stx.Rollback()
-	var mark int64 // the last message before this transaction (see indexNewMessages)
-	if err := stx.QueryRowContext(bg, lastMessageRowid).Scan(&mark); err != nil {
-		return fail(fmt.Errorf("store: last message: %w", err))
-	}
+	mark := &searchMark{} // read by the group's first message (see indexNewMessages)
 	conn := sqliteConn{q: stx, detach: true}
 	var jobs []river.InsertManyParams
 	batcher, _ := d.Jobs.(JobBatcher)
 	for i, r := range run {
-		tx := &Tx{now: d.Now().UTC().Truncate(time.Microsecond), SQL: stx, conn: conn}
+		tx := &Tx{now: d.Now().UTC().Truncate(time.Microsecond), SQL: stx, conn: conn, search: mark}
 		if !savepoints && batcher != nil {
 			tx.jobs = &jobs
 		}
@@ -245,8 +242,10 @@ func (g *groupCommit) attempt(run []*writeReq, savepoints bool) (failed int) {
 			return len(run)
 		}
 	}
-	if _, err := stx.ExecContext(bg, indexNewMessages, mark); err != nil {
-		return fail(fmt.Errorf("store: index messages: %w", err))
+	if mark.read {
+		if _, err := stx.ExecContext(bg, indexNewMessages, mark.rowid); err != nil {
+			return fail(fmt.Errorf("store: index messages: %w", err))
+		}
 	}
 	start := time.Now()
 	err = stx.Commit()

@@ -53,12 +53,32 @@ import (
 
 // On SQLite the writer, not a trigger, adds new messages to messages_fts: once per
 // transaction, after its writes, it indexes every message stored after mark, the largest
-// rowid before the transaction began (migration 00009 says why). Rowids only grow, as
-// Baton never deletes a message, so the messages after mark are this transaction's own.
+// rowid before the transaction's first message (migration 00009 says why). Rowids only
+// grow, as Baton never deletes a message, so the messages after mark are this
+// transaction's own. A transaction that stores no message reads and indexes nothing.
 const (
 	lastMessageRowid = "SELECT coalesce(max(rowid), 0) FROM messages"
 	indexNewMessages = "INSERT INTO messages_fts (rowid, content) SELECT rowid, content FROM messages WHERE rowid > ?"
 )
+
+// searchMark is a SQLite group's mark: the largest message rowid before its first message.
+type searchMark struct {
+	rowid int64
+	read  bool
+}
+
+// beforeMessage reads the group's mark before the first message it stores (SQLite; a
+// no-op on PostgreSQL, whose index follows by trigger).
+func (tx *Tx) beforeMessage(ctx context.Context) error {
+	if tx.search == nil || tx.search.read {
+		return nil
+	}
+	if err := tx.conn.QueryRow(ctx, lastMessageRowid).Scan(&tx.search.rowid); err != nil {
+		return fmt.Errorf("last message: %w", err)
+	}
+	tx.search.read = true
+	return nil
+}
 
 // commonThreshold is the number of matching heads or messages from which a part of a
 // search counts as common (so that collecting it would cost more than walking).

@@ -264,6 +264,8 @@ type Tx struct {
 	SQL    *sql.Tx // set on SQLite
 	now    time.Time
 	events []*baton.Event
+	// search is the SQLite group's search-index mark (nil on PostgreSQL).
+	search *searchMark
 	// jobs, when not nil, collects the jobs of the write for the group commit to insert
 	// together (SQLite; see DeferJob).
 	jobs *[]river.InsertManyParams
