@@ -45,7 +45,17 @@ func (k *keepalive) add(c *client) {
 	if c.isClosed() || c.kaBucket >= 0 {
 		return
 	}
-	b := int8(k.now() % pingTicks)
+	now := k.now()
+	// The socket counts as heard from at the tick it joins its list: one whose last read
+	// was stamped a tick earlier (its registration crossed a tick) would otherwise be
+	// closed 10 ticks after its first ping instead of answerTicks.
+	for {
+		last := c.lastRead.Load()
+		if last >= now || c.lastRead.CompareAndSwap(last, now) {
+			break
+		}
+	}
+	b := int8(now % pingTicks)
 	c.kaBucket, c.kaPrev, c.kaNext = b, nil, k.heads[b]
 	if c.kaNext != nil {
 		c.kaNext.kaPrev = c
