@@ -31,8 +31,9 @@ import (
 // Should the log grow all the same (readers holding old snapshots), a log past walHardLimit
 // pages is truncated with a blocking checkpoint, which bounds the disk it takes.
 //
-// The writer's threshold is writerCheckpointPages, not SQLite's 1,000: a message is about
-// 17 pages of log when it commits alone (each index and table it touches is a page), so
+// The writer's threshold is writerCheckpointPages, not SQLite's 1,000: a message was about
+// 17 pages of log when it committed alone (each index and table it touches is a page; 15
+// since migration 00010), so
 // 1,000 pages came every 0.12 s at 500 messages/s, and each such commit stalled the writer
 // 3–13 ms; 7 % of the time went there. At 16,000 pages (a 64 MB log, reused) they come
 // every two seconds: p99 at 500 messages/s fell from 8.4–9.2 ms to 4.4–6.0 ms

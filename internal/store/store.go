@@ -270,8 +270,9 @@ type Tx struct {
 	// together (SQLite; see DeferJob).
 	jobs *[]river.InsertManyParams
 	// messages are the messages of this transaction's message_created events, as emitted:
-	// the hooks read them here rather than decode each event's payload again.
-	messages map[*baton.Event]*baton.Message
+	// the hooks read them here rather than decode each event's payload again (a write
+	// stores a message or two: a slice, searched, costs less than a map).
+	messages []emittedMessage
 	// committed runs after the commit, in order (a write may run more than once before it
 	// commits, see grouped.go: what must happen once waits here).
 	committed []func()
@@ -301,20 +302,25 @@ func (tx *Tx) DeferJob(args river.JobArgs, opts *river.InsertOpts) bool {
 // Emit queues an event for publication after commit.
 func (tx *Tx) Emit(e *baton.Event) { tx.events = append(tx.events, e) }
 
+// emittedMessage is a message_created event with its message, as the payload has it.
+type emittedMessage struct {
+	e *baton.Event
+	m baton.Message
+}
+
 // emitMessage queues a message_created event whose payload is m.
 func (tx *Tx) emitMessage(e *baton.Event, m *baton.Message) {
-	if tx.messages == nil {
-		tx.messages = map[*baton.Event]*baton.Message{}
-	}
-	c := *m // as the payload has it, whatever the caller changes in m afterwards
-	tx.messages[e] = &c
+	// A copy: the payload's message, whatever the caller changes in m afterwards.
+	tx.messages = append(tx.messages, emittedMessage{e: e, m: *m})
 	tx.Emit(e)
 }
 
 // messageOf is the message a message_created event carries.
 func (tx *Tx) messageOf(e *baton.Event) (*baton.Message, error) {
-	if m, ok := tx.messages[e]; ok {
-		return m, nil
+	for i := range tx.messages {
+		if tx.messages[i].e == e {
+			return &tx.messages[i].m, nil
+		}
 	}
 	m := new(baton.Message)
 	if err := json.Unmarshal(e.Payload, m); err != nil {
