@@ -21,6 +21,10 @@ import (
 // same.
 func (s *Service) Store(ctx context.Context, c *store.ChannelConfig, in *Inbound) (*baton.Message, bool, error) {
 	in.ChatbotID = c.ChatbotID
+	// Refused before anything is fetched: an id the store cannot keep.
+	if err := store.CheckInbound(&in.InboundMessage); err != nil {
+		return nil, false, err
+	}
 	seen, err := s.DB.InboundSeen(ctx, c.ChatbotID, in.Key)
 	if err != nil {
 		return nil, false, err

@@ -20,7 +20,8 @@ import (
 // (DNS rebinding) is refused too.
 type Guard struct {
 	AllowPrivate bool
-	// Resolver resolves hosts for Check (nil: net.DefaultResolver).
+	// Resolver resolves hosts for Check and for the deliveries of Client (nil:
+	// net.DefaultResolver).
 	Resolver *net.Resolver
 }
 
@@ -158,7 +159,7 @@ func (g Guard) control(network, address string, _ syscall.RawConn) error {
 // (it would hide the target), no redirects (a 3xx is an answer, not a new target), and
 // timeout bounds each request.
 func (g Guard) Client(timeout time.Duration) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: g.control}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: g.control, Resolver: g.Resolver}
 	transport := &http.Transport{
 		Proxy:                 nil,
 		DialContext:           dialer.DialContext,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -66,6 +67,8 @@ type harnessOptions struct {
 	// AllowPrivate lets deliveries reach the tests' loopback receivers.
 	AllowPrivate bool
 	Attempts     int
+	// Resolver, when set, resolves the webhooks' host names (the guard's checks).
+	Resolver *net.Resolver
 }
 
 type lockedWriter struct {
@@ -79,7 +82,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
-func newHarness(t *testing.T, d *store.DB, o harnessOptions) *harness {
+func newHarness(t testing.TB, d *store.DB, o harnessOptions) *harness {
 	t.Helper()
 	ctx := context.Background()
 	h := &harness{DB: d, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}}
@@ -91,7 +94,7 @@ func newHarness(t *testing.T, d *store.DB, o harnessOptions) *harness {
 			h.logMu.Unlock()
 		}
 	})
-	guard := handover.Guard{AllowPrivate: o.AllowPrivate}
+	guard := handover.Guard{AllowPrivate: o.AllowPrivate, Resolver: o.Resolver}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &handover.Deliverer{DB: d, Client: guard.Client(5 * time.Second), Logger: logger,
 		Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
@@ -134,7 +137,7 @@ func newHarness(t *testing.T, d *store.DB, o harnessOptions) *harness {
 }
 
 // token creates an integration token of the owner with scopes.
-func (h *harness) token(t *testing.T, scopes ...baton.Scope) string {
+func (h *harness) token(t testing.TB, scopes ...baton.Scope) string {
 	t.Helper()
 	tok, err := h.DB.CreateToken(h.Ctx, "Desk", scopes)
 	if err != nil {
@@ -144,7 +147,7 @@ func (h *harness) token(t *testing.T, scopes ...baton.Scope) string {
 }
 
 // do sends a request; body is JSON-encoded unless nil. It returns the status and the body.
-func (h *harness) do(t *testing.T, method, path, token string, body any) (int, []byte) {
+func (h *harness) do(t testing.TB, method, path, token string, body any) (int, []byte) {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -168,7 +171,7 @@ func (h *harness) do(t *testing.T, method, path, token string, body any) (int, [
 }
 
 // call is do that fails the test on another status and decodes the answer into out.
-func (h *harness) call(t *testing.T, method, path, token string, body any, want int, out any) {
+func (h *harness) call(t testing.TB, method, path, token string, body any, want int, out any) {
 	t.Helper()
 	status, b := h.do(t, method, path, token, body)
 	if status != want {
@@ -279,14 +282,14 @@ type visitor struct {
 	ConversationID string `json:"conversation_id"`
 }
 
-func (h *harness) openVisitor(t *testing.T, name string) visitor {
+func (h *harness) openVisitor(t testing.TB, name string) visitor {
 	t.Helper()
 	var v visitor
 	h.call(t, "POST", "/widget/v1/sessions", "", map[string]string{"chatbot": "demo", "name": name}, http.StatusCreated, &v)
 	return v
 }
 
-func (h *harness) say(t *testing.T, v visitor, text string) {
+func (h *harness) say(t testing.TB, v visitor, text string) {
 	t.Helper()
 	h.call(t, "POST", "/widget/v1/messages", v.Token, map[string]string{"content": text}, http.StatusCreated, nil)
 }

@@ -44,9 +44,69 @@ type InboundMessage struct {
 
 var errDuplicate = errors.New("store: duplicate inbound message")
 
+// MaxInboundID bounds what a provider names a visitor or a message by (session ids, keys,
+// message ids, references): the providers' own are under 200 characters.
+const MaxInboundID = 512
+
+// CheckInbound refuses an inbound message whose session id, key or message id could not be
+// stored or looked up as it is (empty, longer than MaxInboundID, not UTF-8, or holding a
+// NUL character, which PostgreSQL's text refuses). The texts of the message are cleaned
+// instead (ReceiveMessage).
+func CheckInbound(in *InboundMessage) error {
+	for _, f := range []struct{ what, v string }{{"session id", in.SessionID}, {"message key", in.Key}} {
+		if f.v == "" {
+			return baton.Invalid("The message has no %s.", f.what)
+		}
+		if !inboundID(f.v) {
+			return baton.Invalid("The message's %s is not an id Baton can keep (at most %d bytes of text).", f.what, MaxInboundID)
+		}
+	}
+	if in.ExternalID != "" && !inboundID(in.ExternalID) {
+		return baton.Invalid("The message's id is not an id Baton can keep (at most %d bytes of text).", MaxInboundID)
+	}
+	return nil
+}
+
+// inboundID reports whether an id from a provider can be stored and looked up as it is.
+func inboundID(s string) bool {
+	return len(s) <= MaxInboundID && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// cleanText makes a provider's text storable on both databases: invalid UTF-8 becomes
+// U+FFFD and NUL characters are dropped.
+func cleanText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// cleanInbound returns a copy of in with its texts cleaned and bounded: the content and
+// subject as cleanText, the name and subject cut to 200 characters, an email or phone that
+// cannot be one left out, and references that are not ids dropped.
+func cleanInbound(in *InboundMessage) *InboundMessage {
+	c := *in
+	c.Content = strings.TrimSpace(cleanText(in.Content))
+	c.Name = truncate(strings.TrimSpace(cleanText(in.Name)), 200)
+	c.Subject = truncate(strings.TrimSpace(cleanText(in.Subject)), 200)
+	if c.Email = cleanText(in.Email); len(c.Email) > 254 {
+		c.Email = ""
+	}
+	if c.Phone = cleanText(in.Phone); len(c.Phone) > 64 {
+		c.Phone = ""
+	}
+	c.References = nil
+	for _, r := range in.References {
+		if inboundID(r) {
+			c.References = append(c.References, r)
+		}
+	}
+	return &c
+}
+
 // InboundSeen reports whether a chatbot already stored the inbound message with key (so
 // that a provider's retry skips downloading media again).
 func (d *DB) InboundSeen(ctx context.Context, chatbotID, key string) (bool, error) {
+	if !inboundID(key) {
+		return false, nil // never stored (ReceiveMessage refuses it)
+	}
 	n, err := d.read().CountChannelReceipts(ctx, db.CountChannelReceiptsParams{ChatbotID: chatbotID, ExternalID: key})
 	if err != nil {
 		return false, fmt.Errorf("inbound seen: %w", err)
@@ -57,6 +117,9 @@ func (d *DB) InboundSeen(ctx context.Context, chatbotID, key string) (bool, erro
 // ContactKnown reports whether a chatbot has a contact of that session id with a name
 // (so that a channel asks the provider for the name only once).
 func (d *DB) ContactKnown(ctx context.Context, chatbotID, sessionID string) (bool, error) {
+	if !inboundID(sessionID) {
+		return false, nil
+	}
 	c, err := d.read().GetContactBySession(ctx, db.GetContactBySessionParams{ChatbotID: chatbotID, SessionID: sessionID})
 	if isNoRows(err) {
 		return false, nil
@@ -72,10 +135,14 @@ func (d *DB) ContactKnown(ctx context.Context, chatbotID, sessionID string) (boo
 // the message is automated or holds no text. Attachments must pass CheckAttachment. duplicate is true (and nothing is written) when the key was
 // stored before.
 func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.Message, duplicate bool, err error) {
-	if in.Key == "" || in.SessionID == "" || in.ChatbotID == "" {
-		return nil, false, errors.New("store: inbound message without key, session or chatbot")
+	if in.ChatbotID == "" {
+		return nil, false, errors.New("store: inbound message without a chatbot")
 	}
-	content := strings.ToValidUTF8(strings.TrimSpace(in.Content), "\uFFFD")
+	if err := CheckInbound(in); err != nil {
+		return nil, false, err
+	}
+	in = cleanInbound(in)
+	content := in.Content
 	if utf8.RuneCountInString(content) > baton.MaxMessageLength {
 		content = string([]rune(content)[:baton.MaxMessageLength-1]) + "…"
 	}
@@ -140,7 +207,7 @@ func (d *DB) ReceiveMessage(ctx context.Context, in *InboundMessage) (m *baton.M
 // inboundContact finds or creates the visitor of an inbound message, filling in what the
 // channel tells about them.
 func (d *DB) inboundContact(ctx context.Context, tx *Tx, bot db.Chatbot, in *InboundMessage) (db.Contact, error) {
-	name := truncate(strings.TrimSpace(in.Name), 200)
+	name := in.Name // cleaned and bounded by ReceiveMessage
 	c, err := tx.GetContactBySession(ctx, db.GetContactBySessionParams{ChatbotID: bot.ID, SessionID: in.SessionID})
 	if isNoRows(err) {
 		c = db.Contact{ID: d.NewID(), AccountID: bot.AccountID, ChatbotID: bot.ID, SessionID: in.SessionID, Name: name,
@@ -177,7 +244,7 @@ func (d *DB) inboundConversation(ctx context.Context, tx *Tx, bot db.Chatbot, co
 		return d.visitorConversation(ctx, tx, &baton.Visitor{AccountID: bot.AccountID, ChatbotID: bot.ID,
 			ContactID: contact.ID, SessionID: in.SessionID})
 	}
-	subject := truncate(strings.TrimSpace(in.Subject), 200)
+	subject := in.Subject // cleaned and bounded by ReceiveMessage
 	for _, ref := range in.References {
 		ref := ref
 		id, err := tx.ConversationByExternalID(ctx, db.ConversationByExternalIDParams{ChatbotID: bot.ID, ExternalID: &ref})
@@ -215,6 +282,9 @@ var deliveryRank = map[string]int{baton.DeliveryQueued: 0, baton.DeliverySent: 1
 // receipt for an unknown message, or one that would move a message back (delivered after
 // read), changes nothing; failed applies only before delivery.
 func (d *DB) UpdateDeliveryByExternalID(ctx context.Context, chatbotID, externalID, status, reason string) error {
+	if externalID == "" || !inboundID(externalID) {
+		return nil // no message was sent under such an id
+	}
 	row, err := d.read().MessageByExternalID(ctx, db.MessageByExternalIDParams{ChatbotID: chatbotID, ExternalID: &externalID})
 	if isNoRows(err) {
 		return nil
@@ -229,6 +299,9 @@ func (d *DB) UpdateDeliveryByExternalID(ctx context.Context, chatbotID, external
 // MarkReadUntil marks read every outbound message sent at or before until in the latest
 // conversation of a chatbot's visitor (Messenger's read watermark).
 func (d *DB) MarkReadUntil(ctx context.Context, chatbotID, sessionID string, until time.Time) error {
+	if !inboundID(sessionID) {
+		return nil // no visitor has such a session id
+	}
 	c, err := d.read().GetContactBySession(ctx, db.GetContactBySessionParams{ChatbotID: chatbotID, SessionID: sessionID})
 	if isNoRows(err) {
 		return nil

@@ -251,6 +251,46 @@ func TestReceiveMessageCreatesAndContinuesConversations(t *testing.T) {
 	})
 }
 
+// A provider's text may hold what a database cannot keep (PostgreSQL's text refuses NUL)
+// and ids of any length: texts are cleaned, ids that cannot be kept are refused as bad
+// input, and receipts or lookups under such ids find nothing — never an internal error.
+func TestReceiveMessageCleansProviderText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, _, _ := channelEnv(t, db)
+		m, _ := e.receive(t, store.InboundMessage{SessionID: "email:nul@example.com", Key: "mid:1", Name: "N\x00ul \xff",
+			Email: "nul@example.com", Subject: "Sub\x00ject", Content: "hello\x00 world\xc3"})
+		if m.Content != "hello world\uFFFD" {
+			t.Errorf("content = %q, want the NUL dropped and the broken byte replaced", m.Content)
+		}
+		c := e.find(t, m.ConversationID)
+		if c.Contact.Name != "Nul \uFFFD" || c.Subject != "Subject" {
+			t.Errorf("name %q, subject %q", c.Contact.Name, c.Subject)
+		}
+		for _, in := range []store.InboundMessage{
+			{SessionID: "tg:1\x00", Key: "update:1", Content: "a"},
+			{SessionID: "tg:1", Key: "update:\xff", Content: "a"},
+			{SessionID: "tg:" + strings.Repeat("9", store.MaxInboundID), Key: "update:2", Content: "a"},
+			{SessionID: "tg:1", Key: "update:3", ExternalID: strings.Repeat("x", store.MaxInboundID+1), Content: "a"},
+			{SessionID: "tg:1", Content: "a"},
+		} {
+			in.ChatbotID = e.bot.ID
+			if _, _, err := db.ReceiveMessage(context.Background(), &in); baton.ErrorCode(err) != baton.EINVALID {
+				t.Errorf("ReceiveMessage(%q, %q) = %v, want invalid", in.SessionID, in.Key, err)
+			}
+		}
+		ctx := context.Background()
+		if seen, err := db.InboundSeen(ctx, e.bot.ID, "mid:\x00"); err != nil || seen {
+			t.Errorf("InboundSeen(NUL) = %v, %v", seen, err)
+		}
+		if err := db.UpdateDeliveryByExternalID(ctx, e.bot.ID, "wamid.\x00", baton.DeliveryRead, ""); err != nil {
+			t.Errorf("a receipt for an id that cannot exist: %v", err)
+		}
+		if err := db.MarkReadUntil(ctx, e.bot.ID, "fb:\x00", time.Now()); err != nil {
+			t.Errorf("a read watermark for a session that cannot exist: %v", err)
+		}
+	})
+}
+
 func TestReceiveEmailThreads(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e, _, _ := channelEnv(t, db)

@@ -13,10 +13,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/blob"
@@ -121,7 +124,7 @@ type Env struct {
 
 // New serves db with the adapters, the delivery worker (backoff 20 ms), the bot and the
 // conversation timers.
-func New(t *testing.T, db *store.DB, adapters ...channel.Adapter) *Env {
+func New(t testing.TB, db *store.DB, adapters ...channel.Adapter) *Env {
 	t.Helper()
 	ctx := context.Background()
 	e := &Env{DB: db, Clock: &Clock{}, Events: &Events{wake: make(chan struct{}, 1)}, logs: &logBuffer{},
@@ -202,7 +205,7 @@ type Response struct {
 }
 
 // JSON decodes the body into a map.
-func (r Response) JSON(t *testing.T) map[string]any {
+func (r Response) JSON(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -212,7 +215,7 @@ func (r Response) JSON(t *testing.T) map[string]any {
 }
 
 // Do sends a request to the server: body is sent as is ([]byte, string) or as JSON.
-func (e *Env) Do(t *testing.T, method, path string, header http.Header, body any) Response {
+func (e *Env) Do(t testing.TB, method, path string, header http.Header, body any) Response {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -250,13 +253,52 @@ func (e *Env) Do(t *testing.T, method, path string, header http.Header, body any
 }
 
 // AsOwner sends an API request with the owner's token.
-func (e *Env) AsOwner(t *testing.T, method, path string, body any) Response {
+func (e *Env) AsOwner(t testing.TB, method, path string, body any) Response {
 	t.Helper()
 	return e.Do(t, method, path, http.Header{"Authorization": {"Bearer " + e.Token}}, body)
 }
 
+// Captures reads the files of testdata/ whose names match pattern (captured payloads, the
+// seeds of a fuzz target); it fails the test when there are none.
+func Captures(t testing.TB, pattern string) [][]byte {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join("testdata", pattern))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no testdata/%s: %v", pattern, err)
+	}
+	out := make([][]byte, len(names))
+	for i, n := range names {
+		if out[i], err = os.ReadFile(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// NoServerError fails the test on a 5xx answer, and on a refusal (4xx) that is not the
+// API's error shape, {"error": {"code", "message"}} (API.md): bad input of any kind is the
+// client's error.
+func NoServerError(t testing.TB, r Response, what string) {
+	t.Helper()
+	if r.Status >= 500 {
+		t.Fatalf("%s = %d %s: no input may cause a server error", what, r.Status, r.Body)
+	}
+	if r.Status < 400 {
+		return
+	}
+	var shape struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(r.Body, &shape); err != nil || shape.Error.Code == "" || shape.Error.Message == "" {
+		t.Fatalf("%s = %d %s, want {\"error\":{\"code\",\"message\"}}", what, r.Status, r.Body)
+	}
+}
+
 // Want fails the test unless the answer has the status.
-func Want(t *testing.T, r Response, status int, what string) Response {
+func Want(t testing.TB, r Response, status int, what string) Response {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("%s = %d %s, want %d", what, r.Status, r.Body, status)
@@ -265,7 +307,7 @@ func Want(t *testing.T, r Response, status int, what string) Response {
 }
 
 // Conversations lists the account's conversations, newest activity first.
-func (e *Env) Conversations(t *testing.T) []*baton.Conversation {
+func (e *Env) Conversations(t testing.TB) []*baton.Conversation {
 	t.Helper()
 	p, err := e.DB.ListConversations(e.Actor(), baton.ConversationFilter{Limit: 100})
 	if err != nil {
@@ -285,7 +327,7 @@ func (e *Env) Conversation(t *testing.T, id string) *baton.Conversation {
 }
 
 // Messages lists a conversation's messages, oldest first.
-func (e *Env) Messages(t *testing.T, convID string) []*baton.Message {
+func (e *Env) Messages(t testing.TB, convID string) []*baton.Message {
 	t.Helper()
 	p, err := e.DB.ListMessages(e.Actor(), convID, 0, store.MaxPageSize)
 	if err != nil {
@@ -388,3 +430,52 @@ func Step(t *testing.T, name string, fn func(t *testing.T)) {
 
 // LogCount counts the server's log lines holding text.
 func (e *Env) LogCount(text string) int { return strings.Count(e.logs.String(), text) }
+
+// CheckBatch fails the test when a parsed webhook holds something the store should not be
+// given: a session not of the channel (prefix), a message without a key or without text
+// and files, text that is not UTF-8, a receipt for no message or of an unknown status.
+func CheckBatch(t testing.TB, b *channel.Batch, prefix string) {
+	t.Helper()
+	text := func(what, s string) {
+		if !utf8.ValidString(s) {
+			t.Fatalf("%s %q is not valid UTF-8", what, s)
+		}
+	}
+	for _, m := range b.Messages {
+		if !strings.HasPrefix(m.SessionID, prefix) || len(m.SessionID) == len(prefix) {
+			t.Fatalf("session %q, want %s<id>", m.SessionID, prefix)
+		}
+		if m.Key == "" {
+			t.Fatalf("message of %s without a key (a retried notification would be stored twice)", m.SessionID)
+		}
+		if strings.TrimSpace(m.Content) == "" && len(m.Files) == 0 {
+			t.Fatalf("message %s with neither text nor files", m.Key)
+		}
+		for what, s := range map[string]string{"session": m.SessionID, "key": m.Key, "external id": m.ExternalID, "name": m.Name,
+			"phone": m.Phone, "content": m.Content} {
+			text(what, s)
+		}
+		for _, file := range m.Files {
+			if file.Name == "" || file.Open == nil {
+				t.Fatalf("file %+v of %s", file, m.Key)
+			}
+			text("file name", file.Name)
+		}
+	}
+	for _, s := range b.Statuses {
+		if s.ExternalID == "" {
+			t.Fatalf("a status %q for no message (an empty id)", s.Status)
+		}
+		switch s.Status {
+		case baton.DeliverySent, baton.DeliveryDelivered, baton.DeliveryRead, baton.DeliveryFailed:
+		default:
+			t.Fatalf("status %q", s.Status)
+		}
+		text("reason", s.Reason)
+	}
+	for _, rd := range b.Reads {
+		if !strings.HasPrefix(rd.SessionID, prefix) || len(rd.SessionID) == len(prefix) || rd.Until.IsZero() {
+			t.Fatalf("read %+v", rd)
+		}
+	}
+}

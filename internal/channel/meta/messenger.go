@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/channel"
@@ -134,7 +136,7 @@ func (a *Messenger) Receive(ctx context.Context, c *store.ChannelConfig, r *http
 						in.Files = append(in.Files, channel.File{Name: fileName(at.Type, at.Payload.URL, i),
 							Open: channel.Download(a.Graph.client(), at.Payload.URL, nil)})
 					default:
-						in.Content = strings.TrimSpace(in.Content + "\n[" + strings.ToUpper(at.Type[:1]) + at.Type[1:] + "]")
+						in.Content = strings.TrimSpace(in.Content + "\n[" + attachmentLabel(at.Type) + "]")
 					}
 				}
 				if in.Content == "" && len(in.Files) == 0 {
@@ -143,6 +145,9 @@ func (a *Messenger) Receive(ctx context.Context, c *store.ChannelConfig, r *http
 				batch.Messages = append(batch.Messages, in)
 			case ev.Delivery != nil:
 				for _, mid := range ev.Delivery.MIDs {
+					if mid == "" {
+						continue
+					}
 					batch.Statuses = append(batch.Statuses, channel.Status{ExternalID: mid, Status: baton.DeliveryDelivered})
 				}
 			case ev.Read != nil && ev.Read.Watermark > 0:
@@ -151,6 +156,16 @@ func (a *Messenger) Receive(ctx context.Context, c *store.ChannelConfig, r *http
 		}
 	}
 	return batch, nil
+}
+
+// attachmentLabel names an attachment Baton does not keep ("audio" → "Audio"); one without
+// a type is an "Attachment".
+func attachmentLabel(typ string) string {
+	r, n := utf8.DecodeRuneInString(typ)
+	if n == 0 {
+		return "Attachment"
+	}
+	return string(unicode.ToUpper(r)) + typ[n:]
 }
 
 // fileName makes a name for an attachment from its URL's last path segment.
