@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/baton-chat/baton/internal/realtime"
-	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
 	"github.com/coder/websocket"
 )
@@ -17,39 +16,59 @@ import (
 func FuzzSocketFrames(f *testing.F) {
 	for _, s := range []string{`{"type":"ping"}`, `{"type":"typing","data":{"typing":true}}`, `{"type":"typing","conversation_id":"x","data":{"typing":"yes"}}`,
 		`{"type":"read","data":{"seq":-1}}`, `{"type":"subscribe","conversation_id":"","since":5}`, `{"type":"subscribe","since":-3}`,
-		`[]`, `null`, `{"type":1}`, "\xff", `{"type":"read","data":{"seq":1e99}}`, `{"type":"typing","data":[]}`} {
+		`[]`, `null`, `{"type":1}`, "\xff", `{"type":"read","data":{"seq":1e99}}`, `{"type":"typing","data":[]}`,
+		`{"type":"subscribe","conversation_id":"a\u0000b","since":0}`, `{"type":"typing","conversation_id":"\u0000","data":{"typing":true}}`,
+		`{"type":"read","conversation_id":"\u0000","data":{"seq":1}}`} {
 		f.Add(s, true)
 		f.Add(s, false)
 	}
-	e := setup(f, storetest.Open(f, store.SQLite), realtime.NewLocalBus())
-	var sess struct{ Token, ConversationID string }
-	slug, _ := listBots(e)
-	e.do("POST", "/widget/v1/sessions", "", map[string]string{"chatbot": slug}, 201, &sess)
+	// On every database under test: ids and text reach their queries as they came.
+	type target struct {
+		e     *env
+		token string
+	}
+	var targets []target
+	for _, d := range storetest.Dialects() {
+		e := setup(f, storetest.Open(f, d), realtime.NewLocalBus())
+		var sess struct{ Token, ConversationID string }
+		slug, _ := listBots(e)
+		e.do("POST", "/widget/v1/sessions", "", map[string]string{"chatbot": slug}, 201, &sess)
+		targets = append(targets, target{e, sess.Token})
+	}
 	f.Fuzz(func(t *testing.T, frame string, agent bool) {
-		e.t = t
-		path := "/widget/v1/ws?token=" + sess.Token
-		if agent {
-			path = "/api/v1/ws?token=" + e.token
-		}
-		s := e.dial(path)
-		defer s.conn.CloseNow()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.conn.Write(ctx, websocket.MessageText, []byte(frame)); err != nil {
-			return
-		}
-		s.conn.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`))
-		for {
-			b, err := s.read(5 * time.Second)
-			if err != nil {
-				if code := websocket.CloseStatus(err); code != realtime.CloseBadFrame {
-					t.Fatalf("frame %q: socket ended with %v (close %d), want a pong or 4002", frame, err, code)
-				}
-				return
+		for _, tg := range targets {
+			e := tg.e
+			e.t = t
+			path := "/widget/v1/ws?token=" + tg.token
+			if agent {
+				path = "/api/v1/ws?token=" + e.token
 			}
-			if string(b) == `{"type":"pong","seq":0,"data":{}}` {
-				return
-			}
+			exchange(t, e, path, frame)
 		}
 	})
+}
+
+// exchange writes frame on a new socket, then a ping: the server answers the ping or
+// closes with 4002.
+func exchange(t *testing.T, e *env, path, frame string) {
+	s := e.dial(path)
+	defer s.conn.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.conn.Write(ctx, websocket.MessageText, []byte(frame)); err != nil {
+		return
+	}
+	s.conn.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`))
+	for {
+		b, err := s.read(5 * time.Second)
+		if err != nil {
+			if code := websocket.CloseStatus(err); code != realtime.CloseBadFrame {
+				t.Fatalf("frame %q: socket ended with %v (close %d), want a pong or 4002", frame, err, code)
+			}
+			return
+		}
+		if string(b) == `{"type":"pong","seq":0,"data":{}}` {
+			return
+		}
+	}
 }
