@@ -30,10 +30,7 @@ func FuzzSocketFrames(f *testing.F) {
 	var targets []target
 	for _, d := range storetest.Dialects() {
 		e := setup(f, storetest.Open(f, d), realtime.NewLocalBus())
-		var sess struct{ Token, ConversationID string }
-		slug, _ := listBots(e)
-		e.do("POST", "/widget/v1/sessions", "", map[string]string{"chatbot": slug}, 201, &sess)
-		targets = append(targets, target{e, sess.Token})
+		targets = append(targets, target{e, e.visitorToken()})
 	}
 	f.Fuzz(func(t *testing.T, frame string, agent bool) {
 		for _, tg := range targets {
