@@ -1,6 +1,10 @@
 package baton
 
-import "context"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+)
 
 // Scope is what an integration token may do.
 type Scope string
@@ -70,4 +74,42 @@ func NewContextWithActor(ctx context.Context, a *Actor) context.Context {
 func ActorFromContext(ctx context.Context) *Actor {
 	a, _ := ctx.Value(actorKey{}).(*Actor)
 	return a
+}
+
+// Revocation names credentials that stopped working — a sign-out, a revoked token, a
+// changed password or role, a deactivated user — so that the live sockets using them are
+// closed at once, on every node.
+type Revocation struct {
+	AccountID string `json:"account_id"`
+	UserID    string `json:"user_id"`
+	// SessionHash, when set, limits the revocation to the sockets of that session
+	// (TokenHash of its token); TokenID to those of that integration token. With neither,
+	// every socket of the user closes, but those of KeepSessionHash.
+	SessionHash     string `json:"session_hash,omitempty"`
+	TokenID         string `json:"token_id,omitempty"`
+	KeepSessionHash string `json:"keep_session_hash,omitempty"`
+}
+
+// Covers reports whether r ends a socket opened by a.
+func (r *Revocation) Covers(a *Actor) bool {
+	if a == nil || a.AccountID != r.AccountID {
+		return false
+	}
+	switch {
+	case r.TokenID != "":
+		return a.TokenID == r.TokenID
+	case r.SessionHash != "":
+		return a.SessionToken != "" && TokenHash(a.SessionToken) == r.SessionHash
+	}
+	if a.UserID() != r.UserID {
+		return false
+	}
+	return r.KeepSessionHash == "" || a.SessionToken == "" || TokenHash(a.SessionToken) != r.KeepSessionHash
+}
+
+// TokenHash is how a bearer token is stored and named once issued: hex SHA-256 (tokens
+// carry 256 random bits, so no salt or stretching is needed).
+func TokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
 }

@@ -76,7 +76,13 @@ type User struct {
 	Capacity      int                  `json:"capacity"`
 	Notifications NotificationSettings `json:"notification_settings"`
 	CreatedAt     time.Time            `json:"created_at"`
+	// DeactivatedAt is set while the user is deactivated: they cannot sign in, and their
+	// sessions, tokens and sockets stop working.
+	DeactivatedAt *time.Time `json:"deactivated_at"`
 }
+
+// Active reports whether the user may sign in.
+func (u *User) Active() bool { return u.DeactivatedAt == nil }
 
 // DisplayName is the name agents and visitors see: first name, else email (R3).
 func (u *User) DisplayName() string {
@@ -106,6 +112,7 @@ type UserUpdate struct {
 	Capacity      *int
 	Notifications *NotificationSettings
 	Password      *string
+	Email         *string
 }
 
 // Session is a signed-in user's session; its token is shown once and stored hashed.

@@ -21,6 +21,9 @@ fi
 [ -f "$dir/shared/secret.key" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/shared/secret.key"
 export BATON_DATABASE_URL=$db BATON_NATS_URL=$nats BATON_SECRET_KEY=$(cat "$dir/shared/secret.key")
 export BATON_PUBLIC_URL=http://127.0.0.1:8080 BATON_ATTACHMENTS_DIR=$(cd "$dir/shared" && pwd)/attachments
+# The cluster is for load tests (baton-load opens many sessions from one address): no
+# widget budgets. Unset it to try the limits.
+export BATON_RATE_LIMITS=${BATON_RATE_LIMITS:-off}
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
 for i in 1 2; do

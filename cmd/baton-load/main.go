@@ -7,6 +7,10 @@
 //	baton-load -url http://127.0.0.1:8080 -email admin@baton.local -password … \
 //	    -visitors 1000 -agents 5 -rate 500 -duration 30s
 //
+// Start the server with BATON_RATE_LIMITS=off (scripts/bench-messages.sh and
+// scripts/cluster.sh do): from one address, these visitors would otherwise meet the
+// widget's budgets (docs/security.md).
+//
 // The visitors' sessions are all created before any visitor socket opens, and the server's
 // memory is read at both points, so that the figure per socket is the socket's own cost and
 // not that of the contact, conversation and job each session creates.

@@ -39,6 +39,25 @@ type Config struct {
 	// ChannelRetryBackoff are the waits after failed delivery attempts 1, 2, … (the last
 	// one repeats when there are fewer than attempts).
 	ChannelRetryBackoff []time.Duration `env:"BATON_CHANNEL_RETRY_BACKOFF" envDefault:"10s,40s" envSeparator:","`
+	// The anonymous endpoints (docs/security.md "Rate limits and anonymous endpoints"):
+	// the widget's budgets (on/off), the reverse proxies whose X-Forwarded-For is believed,
+	// where and to whom /metrics is served, and how long visitor tokens live.
+	RateLimits           string        `env:"BATON_RATE_LIMITS" envDefault:"on"`
+	TrustedProxies       string        `env:"BATON_TRUSTED_PROXIES"`
+	MetricsAddr          string        `env:"BATON_METRICS_ADDR"`
+	MetricsToken         string        `env:"BATON_METRICS_TOKEN"`
+	VisitorTokenIdle     time.Duration `env:"BATON_VISITOR_TOKEN_IDLE" envDefault:"720h"`
+	VisitorTokenLifetime time.Duration `env:"BATON_VISITOR_TOKEN_LIFETIME" envDefault:"4320h"`
+	// SessionIdle and SessionMax end agents' sessions after this long without a request,
+	// and this long after sign-in (docs/security.md "Sessions").
+	SessionIdle time.Duration `env:"BATON_SESSION_IDLE" envDefault:"30m"`
+	SessionMax  time.Duration `env:"BATON_SESSION_MAX" envDefault:"12h"`
+	// OIDC* name the OpenID Connect provider of "Sign in with SSO" (off without an issuer);
+	// the redirect URI to register there is <BATON_PUBLIC_URL>/auth/oidc/callback.
+	OIDCIssuer       string `env:"BATON_OIDC_ISSUER"`
+	OIDCClientID     string `env:"BATON_OIDC_CLIENT_ID"`
+	OIDCClientSecret string `env:"BATON_OIDC_CLIENT_SECRET"`
+	OIDCName         string `env:"BATON_OIDC_NAME" envDefault:"SSO"`
 }
 
 // parseConfig reads the environment, then the flags of a subcommand.
@@ -54,6 +73,10 @@ func parseConfig(name string, args []string, stderr io.Writer, extra func(fs *fl
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty means SQLite in the data dir (BATON_DATABASE_URL)")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "nats:// URL; empty means an in-process bus (BATON_NATS_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (BATON_LOG_LEVEL)")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "OpenID Connect issuer URL for \"Sign in with SSO\"; off when empty (BATON_OIDC_ISSUER)")
+	anonymousFlags(fs, &c)
+	fs.DurationVar(&c.SessionIdle, "session-idle", c.SessionIdle, "end an agent's session after this long without a request (BATON_SESSION_IDLE)")
+	fs.DurationVar(&c.SessionMax, "session-max", c.SessionMax, "end an agent's session this long after sign-in (BATON_SESSION_MAX)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty (BATON_PPROF_ADDR)")
 	if extra != nil {
 		extra(fs)
@@ -69,6 +92,15 @@ func parseConfig(name string, args []string, stderr io.Writer, extra func(fs *fl
 
 // check refuses settings that parse but make no sense.
 func (c *Config) check() error {
+	if err := c.checkAnonymous(); err != nil {
+		return err
+	}
+	if err := c.checkOIDC(); err != nil {
+		return err
+	}
+	if c.SessionIdle < time.Minute || c.SessionMax < c.SessionIdle {
+		return errors.New("BATON_SESSION_IDLE must be at least 1m, and BATON_SESSION_MAX at least BATON_SESSION_IDLE")
+	}
 	if c.ChannelTimeout <= 0 {
 		return errors.New("BATON_CHANNEL_TIMEOUT must be a positive duration (e.g. 60s)")
 	}

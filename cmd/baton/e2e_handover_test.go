@@ -269,13 +269,23 @@ func TestHandoverWebhookToLoopbackRefused(t *testing.T) {
 		t.Skip("starts a server process")
 	}
 	d := newDesk(t)
-	base := rtNode(t, "BATON_DATA_DIR="+t.TempDir())
-	admin := &rtClient{t: t, base: base}
+	dir := t.TempDir()
+	// Configured while the operator allowed private targets…
+	allowed, stop := rtNodeStoppable(t, "BATON_DATA_DIR="+dir, "BATON_ALLOW_PRIVATE_WEBHOOKS=1")
+	admin := &rtClient{t: t, base: allowed}
 	var login struct{ Token string }
 	admin.call("POST", "/api/v1/session", map[string]string{"email": "admin@example.com", "password": "correct-horse-1"}, 200, &login)
 	admin.token = login.Token
-	admin.call("POST", "/api/v1/webhooks", map[string]any{"url": d.URL, "events": []string{"message.created"}}, 400, nil)
 	admin.call("PATCH", "/api/v1/chatbots/demo", map[string]string{"handover_webhook_url": d.URL + "/handover"}, 200, nil)
+	stop()
+	// … then served without: refused when configured again, and when called.
+	base := rtNode(t, "BATON_DATA_DIR="+dir)
+	admin = &rtClient{t: t, base: base}
+	admin.call("POST", "/api/v1/session", map[string]string{"email": "admin@example.com", "password": "correct-horse-1"}, 200, &login)
+	admin.token = login.Token
+	admin.call("POST", "/api/v1/webhooks", map[string]any{"url": d.URL, "events": []string{"message.created"}}, 400, nil)
+	admin.call("PATCH", "/api/v1/chatbots/demo", map[string]string{"handover_webhook_url": d.URL + "/other"}, 400, nil)
+	admin.call("PATCH", "/api/v1/chatbots/demo", map[string]string{"message_webhook_url": d.URL + "/messages"}, 400, nil)
 
 	visitor := &rtClient{t: t, base: base}
 	var sess struct{ Token string }

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,29 +42,42 @@ var rtURLLine = regexp.MustCompile(`Console: (http://[^/]+)/app/`)
 // rtNode starts `baton serve` as a child process and returns its base URL.
 func rtNode(t *testing.T, env ...string) string {
 	t.Helper()
+	base, _ := rtNodeStoppable(t, env...)
+	return base
+}
+
+// rtNodeStoppable is rtNode with a function that stops the node before the test ends
+// (to start another on the same data).
+func rtNodeStoppable(t *testing.T, env ...string) (string, func()) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), append([]string{"BATON_E2E_CHILD=1", "BATON_ADDR=127.0.0.1:0",
-		"BATON_ADMIN_EMAIL=admin@example.com", "BATON_ADMIN_PASSWORD=correct-horse-1", "BATON_LOG_LEVEL=warn"}, env...)...)
+		"BATON_ADMIN_EMAIL=admin@example.com", "BATON_ADMIN_PASSWORD=correct-horse-1", "BATON_LOG_LEVEL=warn",
+		"BATON_RATE_LIMITS=off"}, env...)...) // the tests open sessions faster than visitors do
 	stdout, _ := cmd.StdoutPipe()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			t.Errorf("the server did not stop within 20 s of SIGINT")
-		}
-		if t.Failed() {
-			t.Logf("server stderr:\n%s", stderr.String())
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cmd.Process.Signal(os.Interrupt)
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				t.Errorf("the server did not stop within 20 s of SIGINT")
+			}
+			if t.Failed() {
+				t.Logf("server stderr:\n%s", stderr.String())
+			}
+		})
+	}
+	t.Cleanup(stop)
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -75,11 +89,11 @@ func rtNode(t *testing.T, env ...string) string {
 	}()
 	select {
 	case u := <-found:
-		return u
+		return u, stop
 	case <-time.After(60 * time.Second):
 		t.Fatalf("the server did not start: %s", stderr.String())
 	}
-	return ""
+	return "", stop
 }
 
 type rtClient struct {
@@ -198,9 +212,9 @@ func rtFlow(t *testing.T, agentURL, visitorURL string) {
 	var tokens []string
 	for _, name := range []string{"Bea", "Cai", "Dee"} {
 		admin.call("POST", "/api/v1/users", map[string]any{"email": strings.ToLower(name) + "@example.com",
-			"password": "password-123", "first_name": name, "role": "agent"}, 201, nil)
+			"password": "meadow-lantern-77", "first_name": name, "role": "agent"}, 201, nil)
 		var l struct{ Token string }
-		admin.call("POST", "/api/v1/session", map[string]string{"email": strings.ToLower(name) + "@example.com", "password": "password-123"}, 200, &l)
+		admin.call("POST", "/api/v1/session", map[string]string{"email": strings.ToLower(name) + "@example.com", "password": "meadow-lantern-77"}, 200, &l)
 		tokens = append(tokens, l.Token)
 	}
 

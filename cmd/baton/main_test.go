@@ -61,12 +61,13 @@ type server struct {
 	closed bool
 }
 
-// start starts the real server with the flags on a free port.
+// start starts the real server with the flags on a free port. The widget's budgets are
+// off (the tests open sessions faster than visitors do) unless args turn them on.
 func start(t *testing.T, args ...string) *server {
 	t.Helper()
 	var stdout bytes.Buffer
 	stderr := &syncBuffer{}
-	m, err := NewMain(append([]string{"--addr", "127.0.0.1:0"}, args...), &stdout, stderr)
+	m, err := NewMain(append([]string{"--addr", "127.0.0.1:0", "--rate-limits", "off"}, args...), &stdout, stderr)
 	if err != nil {
 		t.Fatalf("NewMain: %v", err)
 	}
@@ -380,7 +381,7 @@ func TestRunUserCreate(t *testing.T) {
 	}{
 		{"a taken email", []string{"--email", "ana@example.test", "--password", "other-password"}, "already exists"},
 		{"a short password", []string{"--email", "bo@example.test", "--password", "short"}, "password"},
-		{"an unknown role", []string{"--email", "bo@example.test", "--password", "long-enough", "--role", "god"}, "Role"},
+		{"an unknown role", []string{"--email", "bo@example.test", "--password", "long-enough-pw", "--role", "god"}, "Role"},
 		{"no email", []string{"--password", "long-enough"}, "email"},
 		{"an unknown flag", []string{"--email", "bo@example.test", "--bogus"}, "bogus"},
 	} {
@@ -392,6 +393,28 @@ func TestRunUserCreate(t *testing.T) {
 	s := start(t, "--data-dir", dir)
 	token := login(t, s.URL(), "ana@example.test", "ana-password")
 	want(t, "GET /api/v1/me", call(t, "GET", s.URL()+"/api/v1/me", token, nil), 200, `"role":"admin"`, `"first_name":"Ana"`)
+	s.close(t)
+
+	// An owner locked out resets a password from the command line: printed once, the old
+	// sessions end.
+	var stdout, stderr bytes.Buffer
+	if err := Run(ctx, []string{"user", "reset-password", "--data-dir", dir, "--email", "ANA@example.test"}, &stdout, &stderr); err != nil {
+		t.Fatalf("user reset-password = %v (%s)", err, stderr.String())
+	}
+	m := regexp.MustCompile(`New password: (\S+)`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("user reset-password printed %q, want the new password", stdout.String())
+	}
+	if err := Run(ctx, []string{"user", "reset-password", "--data-dir", dir, "--email", "nobody@example.test"}, io.Discard, io.Discard); err == nil {
+		t.Error("user reset-password of an unknown email succeeded")
+	}
+	if err := Run(ctx, []string{"user", "reset-password", "--data-dir", dir, "--email", "ana@example.test", "--password", "password1234"}, io.Discard, io.Discard); err == nil {
+		t.Error("user reset-password to a common password succeeded")
+	}
+	s = start(t, "--data-dir", dir)
+	want(t, "GET /api/v1/me with the old session", call(t, "GET", s.URL()+"/api/v1/me", token, nil), 401)
+	token = login(t, s.URL(), "ana@example.test", m[1])
+	want(t, "GET /api/v1/me", call(t, "GET", s.URL()+"/api/v1/me", token, nil), 200, `"role":"admin"`)
 }
 
 // TestRunBadArguments: bad commands and flags are errors, not servers.

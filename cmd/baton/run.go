@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/audit"
 	"github.com/baton-chat/baton/internal/store"
 )
 
@@ -20,6 +21,9 @@ Commands:
   serve         run the server (the default)
   migrate       bring the database schema up to date and exit
   user create   add a user: --email, --password, --role (owner|admin|agent), --first-name
+  user reset-password
+                set a user's password (generated when --password is absent) and end
+                their sessions: --email, --password, --reactivate
   demo          fill a new account with synthetic data: --conversations, --messages, --slug
 
 Run "baton <command> -h" for a command's flags.`
@@ -53,10 +57,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "The database schema is up to date.")
 		return d.Close()
 	case "user":
-		if len(args) == 0 || args[0] != "create" {
-			return errors.New("usage: baton user create --email … --password … [--role agent] [--first-name …]")
+		if len(args) > 0 && args[0] == "create" {
+			return userCreate(ctx, args[1:], stdout, stderr)
 		}
-		return userCreate(ctx, args[1:], stdout, stderr)
+		if len(args) > 0 && args[0] == "reset-password" {
+			return userResetPassword(ctx, args[1:], stdout, stderr)
+		}
+		return errors.New("usage: baton user create --email … --password … [--role agent] [--first-name …]\n       baton user reset-password --email … [--password …]")
 	case "demo":
 		return demo(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
@@ -71,7 +78,7 @@ func userCreate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var email, password, role, first, last, account string
 	c, _, err := parseConfig("user create", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "email address (required)")
-		fs.StringVar(&password, "password", "", "password, at least 8 characters (required)")
+		fs.StringVar(&password, "password", "", "password, at least 12 characters and not a common one (required)")
 		fs.StringVar(&role, "role", "agent", "owner, admin or agent")
 		fs.StringVar(&first, "first-name", "", "first name")
 		fs.StringVar(&last, "last-name", "", "last name")
@@ -110,6 +117,61 @@ func userCreate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errors.New(baton.ErrorMessage(err))
 	}
 	fmt.Fprintf(stdout, "Created %s %s (%s) in account %s.\n", u.Role, u.Email, u.ID, target.Name)
+	return nil
+}
+
+// userResetPassword sets a new password for a user locked out (an owner who forgot theirs):
+// the one given, or a generated one printed once. The user's sessions end, and a
+// deactivated user is reactivated only with --reactivate. The audit log records it.
+func userResetPassword(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var email, password string
+	var reactivate bool
+	c, _, err := parseConfig("user reset-password", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the user's email address (required)")
+		fs.StringVar(&password, "password", "", "the new password (default: generate one and print it once)")
+		fs.BoolVar(&reactivate, "reactivate", false, "also reactivate the user if they are deactivated")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		return errors.New("usage: baton user reset-password --email … [--password …] [--reactivate]")
+	}
+	generated := password == ""
+	if generated {
+		password = generatePassword()
+	}
+	d, err := store.Open(ctx, store.Config{URL: c.DatabaseURL, DataDir: c.DataDir})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	u, err := d.FindUserByEmail(ctx, email)
+	if err != nil {
+		return fmt.Errorf("no user with the email %s", email)
+	}
+	entry := audit.Entry{AccountID: u.AccountID, Action: audit.PasswordReset, Target: "user:" + u.ID,
+		Detail: map[string]any{"method": "command line"}}
+	if _, err := d.UpdateUser(ctx, u.AccountID, u.ID, baton.UserUpdate{Password: &password}, "", func(tx *store.Tx, _ *baton.User) error {
+		return audit.Record(ctx, tx, entry)
+	}); err != nil {
+		return errors.New(baton.ErrorMessage(err))
+	}
+	if reactivate && !u.Active() {
+		if _, err := d.SetDeactivated(ctx, u.AccountID, u.ID, false, func(tx *store.Tx, _ *baton.User) error {
+			return audit.Record(ctx, tx, audit.Entry{AccountID: u.AccountID, Action: audit.UserReactivate, Target: "user:" + u.ID,
+				Detail: map[string]any{"method": "command line"}})
+		}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "The password of %s is reset; their sessions have ended.\n", u.Email)
+	if generated {
+		fmt.Fprintf(stdout, "  New password: %s   (shown once: keep it somewhere safe)\n", password)
+	}
+	if !u.Active() && !reactivate {
+		fmt.Fprintln(stdout, "  The user is deactivated: add --reactivate to let them sign in.")
+	}
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	botpkg "github.com/baton-chat/baton/internal/bot"
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/jobs"
+	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/realtime"
 	"github.com/baton-chat/baton/internal/secret"
 	"github.com/baton-chat/baton/internal/store"
@@ -49,6 +50,9 @@ type Main struct {
 	ln       net.Listener
 	http     *http.Server
 	serveErr chan error
+
+	// metricsAddr is where --metrics-addr listens (its port chosen when :0).
+	metricsAddr string
 }
 
 // NewMain parses the configuration of `baton serve`.
@@ -101,6 +105,7 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	d.Secrets = box
+	d.SessionIdle, d.SessionMax = c.SessionIdle, c.SessionMax
 	d.Brief = jobs.ExtractiveBrief
 	d.AsksForPerson = func(text string) (bool, string, string) { return bot.AsksForPerson(text, "") }
 	if c.AttachmentsDir == "" {
@@ -108,7 +113,10 @@ func (m *Main) Start(ctx context.Context) error {
 	}
 	m.Blobs = blob.Dir{Root: c.AttachmentsDir}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.BotReply{DB: d, Logger: m.Logger, Client: &http.Client{Timeout: 30 * time.Second},
+	// The one guard of every outbound request (SSRF): the AI endpoints, the webhooks, the
+	// mail servers; BATON_ALLOW_PRIVATE_WEBHOOKS=1 lets them reach private addresses.
+	guard := outbound.Guard{AllowPrivate: c.AllowPrivateWebhooks}
+	river.AddWorker(workers, &jobs.BotReply{DB: d, Logger: m.Logger, Client: guard.Client(30 * time.Second),
 		Typing: func(ctx context.Context, accountID, convID, name string, typing bool) {
 			data, _ := json.Marshal(map[string]any{"typing": typing, "name": name, "who": "bot"})
 			m.Hub.PublishEphemeral(ctx, &realtime.Ephemeral{AccountID: accountID, ConversationID: convID,
@@ -119,9 +127,11 @@ func (m *Main) Start(ctx context.Context) error {
 	river.AddWorker(workers, &jobs.Abandon{DB: d})
 	river.AddWorker(workers, &jobs.Prune{DB: d, Logger: m.Logger})
 	api := httpapi.NewServer(d, m.Logger)
+	api.Outbound = guard
 	api.Ready = m.Bus.Ping
 	api.Blobs = m.Blobs
 	api.OnPresence = m.Hub.SetPresence
+	api.OnRevoke = m.Hub.Revoke
 	api.Handle("GET /widget/v1/ws", m.Hub.VisitorHandler(d))
 	api.Handle("GET /api/v1/ws", m.Hub.AgentHandler(api.AuthenticateSocket, d, func(ctx context.Context, a *baton.Actor) {
 		if err := d.AgentConnected(ctx, a.AccountID, a.User.ID); err != nil {
@@ -272,7 +282,7 @@ func (m *Main) bootstrap(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("create admin: %s", baton.ErrorMessage(err))
 	}
 	if generated {
-		return fmt.Sprintf("  Sign in as %s with password %s\n  (generated; shown this once — change it in Settings → Profile)\n", email, password), nil
+		return fmt.Sprintf("  Sign in as %s with password %s\n  (generated; shown this once — change it in Settings → Profile;\n   forgotten: baton user reset-password --email %s)\n", email, password, email), nil
 	}
 	return fmt.Sprintf("  Sign in as %s\n", email), nil
 }

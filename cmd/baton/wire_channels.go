@@ -20,17 +20,20 @@ func wireChannels(m *Main, api *httpapi.Server, workers *river.Workers) error {
 	client := &http.Client{Timeout: m.Config.ChannelTimeout}
 	graph := &meta.Graph{BaseURL: m.Config.GraphAPIURL, Client: client}
 	adapters := map[string]channel.Adapter{}
+	// The mail servers are user input: they pass the outbound guard. The providers' API
+	// URLs are operator settings and do not.
+	mail := &email.Adapter{Logger: m.Logger, Guard: api.Outbound}
 	for _, a := range []channel.Adapter{
 		&telegram.Adapter{APIURL: m.Config.TelegramAPIURL, Client: client, Logger: m.Logger},
 		&meta.WhatsApp{Graph: graph},
 		&meta.Messenger{Graph: graph},
-		&email.Adapter{Logger: m.Logger},
+		mail,
 	} {
 		adapters[a.Kind()] = a
 	}
 	logger := m.Logger.With("component", "channels")
 	svc := &channel.Service{DB: m.DB, Blobs: m.Blobs, Logger: logger, Adapters: adapters, BaseURL: m.URL, Client: client}
-	poller := &email.Poller{DB: m.DB, Service: svc, Logger: logger}
+	poller := &email.Poller{DB: m.DB, Service: svc, Adapter: mail, Logger: logger}
 	svc.OnChange = poller.Reload
 	svc.Register(api)
 	river.AddWorker(workers, &channel.Deliverer{DB: m.DB, Blobs: m.Blobs, Logger: logger, Adapters: adapters,

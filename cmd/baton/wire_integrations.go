@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/baton-chat/baton/internal/analysis"
@@ -17,10 +16,10 @@ func init() { wirers = append(wirers, wireIntegrations) }
 // analysis: their transaction hook (which queues their jobs with the changes that cause
 // them), their workers and their routes.
 func wireIntegrations(m *Main, api *httpapi.Server, workers *river.Workers) error {
-	guard := handover.Guard{AllowPrivate: m.Config.AllowPrivateWebhooks}
+	guard := api.Outbound // every outbound request passes it (set in serve.go)
 	m.DB.AddTxHook(m.DB.IntegrationsHook(store.IntegrationOptions{}))
 	river.AddWorker(workers, &handover.Deliverer{DB: m.DB, Client: guard.Client(15 * time.Second), Logger: m.Logger})
-	river.AddWorker(workers, &analysis.Worker{DB: m.DB, Client: &http.Client{Timeout: 90 * time.Second}, Logger: m.Logger})
+	river.AddWorker(workers, &analysis.Worker{DB: m.DB, Client: guard.Client(90 * time.Second), Logger: m.Logger})
 	(&handover.API{DB: m.DB, Guard: guard}).Register(api)
 	(&analysis.API{DB: m.DB}).Register(api)
 	return nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/store"
 )
 
@@ -27,12 +28,17 @@ type LLM struct {
 	BaseURL string
 	APIKey  string
 	Model   string
-	Client  *http.Client
+	// Client sends the requests: a client of the outbound guard, which follows no
+	// redirect (nil: one that refuses private addresses).
+	Client *http.Client
 	// Timeout bounds each request (0: 60 s).
 	Timeout time.Duration
 	// MaxTries is how many requests a malformed answer may cost (0: 3).
 	MaxTries int
 }
+
+// defaultClient sends the requests of an LLM without a Client.
+var defaultClient = outbound.Guard{}.Client(2 * time.Minute)
 
 // Errors of the LLM path.
 var (
@@ -245,13 +251,19 @@ func (l *LLM) complete(ctx context.Context, body chatRequest) (string, error) {
 	}
 	client := l.Client
 	if client == nil {
-		client = http.DefaultClient
+		client = defaultClient
 	}
 	resp, err := client.Do(hreq)
-	if err != nil {
+	var refused *outbound.TargetError
+	if errors.As(err, &refused) {
+		return "", fmt.Errorf("%w: %w", ErrRejected, refused) // for good: retrying cannot help
+	} else if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode/100 == 3 {
+		return "", fmt.Errorf("%w: the model answered %d (redirects are not followed)", ErrRejected, resp.StatusCode)
+	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)

@@ -12,10 +12,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/analysis"
+	"github.com/baton-chat/baton/internal/outbound"
 )
+
+// loopbackClient reaches the fake models on loopback: the guard's client, private
+// targets allowed (as with BATON_ALLOW_PRIVATE_WEBHOOKS=1).
+var loopbackClient = outbound.Guard{AllowPrivate: true}.Client(time.Minute)
 
 // reply is one scripted answer of the fake model: a status and a body.
 type reply struct {
@@ -108,7 +114,7 @@ func answer(t *testing.T, content string) reply {
 func good(t *testing.T) reply { return reply{http.StatusOK, testdata(t, "damaged_order_answer.json")} }
 
 func (f *fakeLLM) client() *analysis.LLM {
-	return &analysis.LLM{BaseURL: f.URL + "/v1/", APIKey: "sk-test", Model: "gpt-4o-mini"}
+	return &analysis.LLM{BaseURL: f.URL + "/v1/", APIKey: "sk-test", Model: "gpt-4o-mini", Client: loopbackClient}
 }
 
 func TestLLMAnalyse(t *testing.T) {
@@ -222,7 +228,7 @@ func TestLLMErrors(t *testing.T) {
 		}
 	}
 	// No server at all: unavailable.
-	_, err := (&analysis.LLM{BaseURL: "http://127.0.0.1:1/v1", Model: "m"}).Analyse(context.Background(), c.input())
+	_, err := (&analysis.LLM{BaseURL: "http://127.0.0.1:1/v1", Model: "m", Client: loopbackClient}).Analyse(context.Background(), c.input())
 	if !analysis.Temporary(err) {
 		t.Errorf("Analyse with no server = %v, want a temporary error", err)
 	}
@@ -275,5 +281,33 @@ func TestParse(t *testing.T) {
 	}
 	if _, err := analysis.Parse(`{"summary":"S.","sentiment":"neutral","sentiment_score":0,"fields":{}}`, nil); err == nil {
 		t.Error("Parse accepted fields that the schema does not have")
+	}
+}
+
+// TestLLMPassesTheOutboundGuard: without a client of its own the model client refuses a
+// loopback endpoint before asking it, for good (not retried); an endpoint that redirects
+// is not followed, and the error holds none of the redirect's body.
+func TestLLMPassesTheOutboundGuard(t *testing.T) {
+	c := loadCases(t)["damaged_order"]
+	f := newFakeLLM(t, good(t))
+	_, err := (&analysis.LLM{BaseURL: f.URL + "/v1/", Model: "m"}).Analyse(context.Background(), c.input())
+	if !errors.Is(err, analysis.ErrRejected) || analysis.Temporary(err) || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("Analyse on loopback with the default client = %v, want a permanent ErrRejected (loopback)", err)
+	}
+	if n := len(f.calls()); n != 0 {
+		t.Errorf("the loopback model got %d requests, want 0", n)
+	}
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", f.URL+"/v1/chat/completions")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+		w.Write([]byte("REDIRECT-BODY"))
+	}))
+	defer redirector.Close()
+	_, err = (&analysis.LLM{BaseURL: redirector.URL + "/v1", Model: "m", Client: loopbackClient}).Analyse(context.Background(), c.input())
+	if !errors.Is(err, analysis.ErrRejected) || strings.Contains(err.Error(), "REDIRECT-BODY") {
+		t.Errorf("Analyse through a redirect = %v, want ErrRejected without the body", err)
+	}
+	if n := len(f.calls()); n != 0 {
+		t.Errorf("the redirect was followed: the model got %d requests", n)
 	}
 }

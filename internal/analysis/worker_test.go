@@ -18,6 +18,7 @@ import (
 	"github.com/baton-chat/baton/internal/handover"
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/jobs"
+	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/realtime"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
@@ -73,8 +74,8 @@ func newEnv(t *testing.T, d *store.DB, analysisAttempts int) *env {
 	}
 	d.Publisher = hub
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &analysis.Worker{DB: d, Logger: logger, Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
-	river.AddWorker(workers, &handover.Deliverer{DB: d, Client: handover.Guard{AllowPrivate: true}.Client(5 * time.Second), Logger: logger,
+	river.AddWorker(workers, &analysis.Worker{DB: d, Client: loopbackClient, Logger: logger, Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
+	river.AddWorker(workers, &handover.Deliverer{DB: d, Client: outbound.Guard{AllowPrivate: true}.Client(5 * time.Second), Logger: logger,
 		Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
 	q, err := jobs.New(ctx, d, jobs.Config{Workers: workers, Logger: logger, MaxWorkers: 4})
 	if err != nil {

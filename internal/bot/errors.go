@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/baton-chat/baton/internal/outbound"
 )
 
 // Errors of the remote responders ([OpenAI], [Webhook]). Test with errors.Is; an
@@ -76,11 +78,15 @@ func Temporary(err error) bool {
 	return errors.Is(err, ErrTimeout) || errors.Is(err, ErrRateLimited) || errors.Is(err, ErrUnavailable)
 }
 
-// transportError classifies an error of http.Client.Do: a passed deadline (ours or the
-// caller's) is ErrTimeout; a cancellation stays a cancellation; anything else (refused
-// connection, DNS) means the provider is unavailable.
+// transportError classifies an error of http.Client.Do: a target the outbound guard
+// refuses is ErrRejected (for good); a passed deadline (ours or the caller's) is
+// ErrTimeout; a cancellation stays a cancellation; anything else (refused connection,
+// DNS) means the provider is unavailable.
 func transportError(ctx context.Context, err error) error {
+	var refused *outbound.TargetError
 	switch {
+	case errors.As(err, &refused):
+		return fmt.Errorf("%w: %w", ErrRejected, refused)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("%w: %w", ErrTimeout, err)
 	case errors.Is(err, context.Canceled):

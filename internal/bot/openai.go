@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/outbound"
 )
 
 // Defaults of the remote responders.
@@ -49,7 +50,8 @@ type OpenAI struct {
 	TopK int
 	// Temperature is sent when set (some reasoning models refuse any value).
 	Temperature *float64
-	// Client defaults to http.DefaultClient.
+	// Client sends the requests (nil: the outbound guard's client, which refuses private
+	// addresses). It should not follow redirects: see [DefaultClient].
 	Client *http.Client
 	// Now defaults to time.Now (used to read Retry-After dates).
 	Now func() time.Time
@@ -328,16 +330,27 @@ func (o *OpenAI) httpError(status int, header http.Header, raw []byte) error {
 	return e
 }
 
-// do sends req and reads at most maxResponseBytes of the answer.
+// DefaultClient sends the remote responders' requests when they have no Client: the
+// outbound guard's client with private targets refused and no redirect followed. Servers
+// pass a client of the guard configured by BATON_ALLOW_PRIVATE_WEBHOOKS.
+var DefaultClient = outbound.Guard{}.Client(2 * time.Minute)
+
+// do sends req and reads at most maxResponseBytes of the answer. A redirect is an error
+// (ErrRejected, without the answer's body): the responders' clients do not follow them,
+// so that a provider cannot send Baton's request, key included, to another target.
 func do(ctx context.Context, client *http.Client, req *http.Request) ([]byte, int, http.Header, error) {
 	if client == nil {
-		client = http.DefaultClient
+		client = DefaultClient
 	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, 0, nil, transportError(ctx, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode/100 == 3 {
+		return nil, 0, nil, fmt.Errorf("%w: the provider answered %d %s (redirects are not followed)", ErrRejected,
+			resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return nil, 0, nil, transportError(ctx, err)

@@ -12,7 +12,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/baton-chat/baton/internal/outbound"
 )
+
+// loopbackClient reaches the fake servers on loopback: the guard's client, private
+// targets allowed, as a server run with BATON_ALLOW_PRIVATE_WEBHOOKS=1 has.
+var loopbackClient = outbound.Guard{AllowPrivate: true}.Client(time.Minute)
 
 // fakeLLM is an OpenAI-compatible chat-completions server that answers with a captured
 // response from testdata and records what it was sent.
@@ -81,7 +87,7 @@ func (f *fakeLLM) last(t *testing.T) recordedRequest {
 }
 
 func (f *fakeLLM) client() *OpenAI {
-	return &OpenAI{BaseURL: f.URL + "/v1", APIKey: "sk-test", Model: "gpt-4o-mini"}
+	return &OpenAI{BaseURL: f.URL + "/v1", APIKey: "sk-test", Model: "gpt-4o-mini", Client: loopbackClient}
 }
 
 var widgetRequest = Request{

@@ -30,7 +30,7 @@ type Webhook struct {
 	Secret string
 	// Timeout bounds each request; 0 means DefaultWebhookTimeout.
 	Timeout time.Duration
-	// Client defaults to http.DefaultClient.
+	// Client sends the requests (nil: [DefaultClient]).
 	Client *http.Client
 	// Now defaults to time.Now (the body's sent_at, Retry-After dates).
 	Now func() time.Time

@@ -50,7 +50,7 @@ func externalBot(t *testing.T, status int, body string) (*httptest.Server, *[]by
 }
 
 func newWebhook(url string) *Webhook {
-	return &Webhook{URL: url, Secret: webhookSecret, Now: func() time.Time { return webhookClock }}
+	return &Webhook{URL: url, Secret: webhookSecret, Now: func() time.Time { return webhookClock }, Client: loopbackClient}
 }
 
 func TestWebhookRespond(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/audit"
 	"github.com/baton-chat/baton/internal/blob"
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/store"
@@ -47,8 +48,10 @@ const (
 func (s *Service) Register(api *httpapi.Server) {
 	api.HandleFunc("GET /api/v1/chatbots/{chatbot}/channels", api.Authed(baton.ScopeRead, "", s.listChannels))
 	api.HandleFunc("GET /api/v1/chatbots/{chatbot}/channels/{kind}", api.Authed(baton.ScopeRead, "", s.getChannel))
-	api.HandleFunc("PUT /api/v1/chatbots/{chatbot}/channels/{kind}", api.Authed(baton.ScopeWrite, baton.RoleAdmin, s.putChannel))
-	api.HandleFunc("DELETE /api/v1/chatbots/{chatbot}/channels/{kind}", api.Authed(baton.ScopeWrite, baton.RoleAdmin, s.deleteChannel))
+	api.HandleFunc("PUT /api/v1/chatbots/{chatbot}/channels/{kind}", api.Authed(baton.ScopeWrite, baton.RoleAdmin,
+		api.Audited(audit.ChannelUpdate, channelTarget, s.putChannel)))
+	api.HandleFunc("DELETE /api/v1/chatbots/{chatbot}/channels/{kind}", api.Authed(baton.ScopeWrite, baton.RoleAdmin,
+		api.Audited(audit.ChannelDelete, channelTarget, s.deleteChannel)))
 	api.HandleFunc("GET /api/v1/chatbots/{chatbot}/templates", api.Authed(baton.ScopeRead, "", s.listTemplates))
 	api.HandleFunc("POST /api/v1/chatbots/{chatbot}/templates", api.Authed(baton.ScopeWrite, baton.RoleAdmin, s.createTemplate))
 	api.HandleFunc("PATCH /api/v1/chatbots/{chatbot}/templates/{id}", api.Authed(baton.ScopeWrite, baton.RoleAdmin, s.updateTemplate))
@@ -148,6 +151,11 @@ func (s *Service) getChannel(w http.ResponseWriter, r *http.Request) error {
 // putChannel configures a channel: the fields of API.md for its kind. A secret left out
 // or empty keeps the stored one, so the console can save a form without asking for every
 // secret again.
+// channelTarget names the channel a configuration route changes, for the audit log.
+func channelTarget(r *http.Request) string {
+	return "chatbot:" + r.PathValue("chatbot") + "/channel:" + r.PathValue("kind")
+}
+
 func (s *Service) putChannel(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var body map[string]json.RawMessage
@@ -432,7 +440,9 @@ func (s *Service) verify(kind string) httpapi.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		// The challenge is the caller's text echoed back: never let a browser read it as HTML.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(http.StatusOK)
 		_, err = io.WriteString(w, challenge)
 		return err

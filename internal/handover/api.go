@@ -1,7 +1,7 @@
 // Package handover serves Baton's integrations with other desks and systems: the external
 // handover API (a third-party desk takes a conversation from the bot, SPEC §9 X1–X4) and
-// outgoing webhooks (X5) — their settings, the signed deliveries made by durable jobs, and
-// the SSRF guard every delivery passes.
+// outgoing webhooks (X5) — their settings and the signed deliveries made by durable jobs,
+// every one through the SSRF guard of package outbound.
 package handover
 
 import (
@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/audit"
 	"github.com/baton-chat/baton/internal/httpapi"
+	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/store"
 )
 
@@ -19,14 +21,18 @@ const HandoverPath = "/webbot/api/webchat/{botId}/handover/{userId}/"
 // API serves the external handover API and the webhook settings.
 type API struct {
 	DB    *store.DB
-	Guard Guard
+	Guard outbound.Guard
 }
 
 // Register adds the routes to s.
 func (a *API) Register(s *httpapi.Server) {
-	desk := func(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.Authed(baton.ScopeHandover, "", h) }
+	desk := func(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.BearerOnly(baton.ScopeHandover, h) }
 	adminRead := func(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.Authed(baton.ScopeRead, baton.RoleAdmin, h) }
 	adminWrite := func(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.Authed(baton.ScopeWrite, baton.RoleAdmin, h) }
+	// Changes of webhooks and of the integration settings go to the audit log.
+	audited := func(h httpapi.HandlerFunc) httpapi.HandlerFunc {
+		return adminWrite(s.Audited(audit.WebhookUpdate, webhookTarget, h))
+	}
 
 	// The reference path ends with a slash; desks that leave it out are served too (the
 	// mux would otherwise redirect them, and a client that follows a redirect turns a POST
@@ -41,18 +47,29 @@ func (a *API) Register(s *httpapi.Server) {
 	})
 
 	s.HandleFunc("GET /api/v1/webhooks", adminRead(a.listWebhooks))
-	s.HandleFunc("POST /api/v1/webhooks", adminWrite(a.createWebhook))
+	s.HandleFunc("POST /api/v1/webhooks", audited(a.createWebhook))
 	s.HandleFunc("GET /api/v1/webhooks/{id}", adminRead(a.getWebhook))
-	s.HandleFunc("PATCH /api/v1/webhooks/{id}", adminWrite(a.updateWebhook))
-	s.HandleFunc("DELETE /api/v1/webhooks/{id}", adminWrite(a.deleteWebhook))
-	s.HandleFunc("POST /api/v1/webhooks/{id}/secret", adminWrite(a.rotateWebhookSecret))
+	s.HandleFunc("PATCH /api/v1/webhooks/{id}", audited(a.updateWebhook))
+	s.HandleFunc("DELETE /api/v1/webhooks/{id}", audited(a.deleteWebhook))
+	s.HandleFunc("POST /api/v1/webhooks/{id}/secret", audited(a.rotateWebhookSecret))
 	s.HandleFunc("POST /api/v1/webhooks/{id}/ping", adminWrite(a.pingWebhook))
 	s.HandleFunc("GET /api/v1/webhooks/{id}/deliveries", adminRead(a.webhookDeliveries))
 
 	s.HandleFunc("GET /api/v1/integrations", adminRead(a.getSettings))
-	s.HandleFunc("PATCH /api/v1/integrations", adminWrite(a.updateSettings))
-	s.HandleFunc("POST /api/v1/integrations/signing-secret", adminWrite(a.rotateSigningSecret))
+	s.HandleFunc("PATCH /api/v1/integrations", audited(a.updateSettings))
+	s.HandleFunc("POST /api/v1/integrations/signing-secret", audited(a.rotateSigningSecret))
 	s.HandleFunc("GET /api/v1/integrations/deliveries", adminRead(a.integrationDeliveries))
+}
+
+// webhookTarget names what a webhook or integration settings route changes.
+func webhookTarget(r *http.Request) string {
+	if id := r.PathValue("id"); id != "" {
+		return "webhook:" + id
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/v1/integrations") {
+		return "integrations"
+	}
+	return "webhooks"
 }
 
 func (a *API) takeover(w http.ResponseWriter, r *http.Request) error {
@@ -86,18 +103,6 @@ func (a *API) release(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, h)
 }
 
-// checkTarget refuses a webhook URL the guard would refuse at delivery time.
-func (a *API) checkTarget(r *http.Request, field, u string) error {
-	u = strings.TrimSpace(u)
-	if u == "" {
-		return nil
-	}
-	if err := a.Guard.Check(r.Context(), u); err != nil {
-		return baton.Invalid("%s: %s.", field, strings.TrimSuffix(err.Error(), "."))
-	}
-	return nil
-}
-
 type webhookBody struct {
 	URL         *string   `json:"url"`
 	Description *string   `json:"description"`
@@ -128,7 +133,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if b.Events != nil {
 		in.Events = *b.Events
 	}
-	if err := a.checkTarget(r, "url", in.URL); err != nil {
+	if err := a.Guard.CheckURLField(r.Context(), "url", in.URL); err != nil {
 		return err
 	}
 	wh, err := a.DB.CreateWebhook(r.Context(), in)
@@ -155,7 +160,7 @@ func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if b.URL != nil {
-		if err := a.checkTarget(r, "url", *b.URL); err != nil {
+		if err := a.Guard.CheckURLField(r.Context(), "url", *b.URL); err != nil {
 			return err
 		}
 	}
@@ -219,7 +224,7 @@ func (a *API) updateSettings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if b.MessageWebhookURL != nil {
-		if err := a.checkTarget(r, "message_webhook_url", *b.MessageWebhookURL); err != nil {
+		if err := a.Guard.CheckURLField(r.Context(), "message_webhook_url", *b.MessageWebhookURL); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/handover"
+	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
 )
@@ -317,3 +318,32 @@ func TestWebhookSettingsAPI(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestHandoverTakesBearerTokensOnly: a page on another site cannot make a signed-in
+// agent's browser take a conversation over with its cookie (a GET passes no cross-origin
+// check): the desk paths read the Authorization header only.
+func TestHandoverTakesBearerTokensOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		h := newHarness(t, d, harnessOptions{})
+		v := h.openVisitor(t, "Vera")
+		h.say(t, v, "hi")
+		path := "/webbot/api/webchat/demo/handover/" + v.SessionID + "/"
+		req, _ := http.NewRequest("GET", h.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: h.OwnerToken})
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("GET %s with the session cookie = %d, want 401", path, res.StatusCode)
+		}
+		var conv struct{ Status string }
+		h.call(t, "GET", "/api/v1/conversations/"+v.ConversationID, h.OwnerToken, nil, http.StatusOK, &conv)
+		if conv.Status != "bot" {
+			t.Errorf("after a cookie takeover attempt the conversation is %q, want bot", conv.Status)
+		}
+		h.call(t, "GET", path, h.token(t, baton.ScopeHandover), nil, http.StatusOK, nil)
+	})
+}

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/riverqueue/river"
 )
@@ -77,7 +78,7 @@ func DefaultBackoff(attempt int) time.Duration {
 type Deliverer struct {
 	river.WorkerDefaults[store.WebhookDeliveryArgs]
 	DB *store.DB
-	// Client sends the requests: Guard.Client, so that the SSRF guard holds.
+	// Client sends the requests: outbound.Guard.Client, so that the SSRF guard holds.
 	Client *http.Client
 	Logger *slog.Logger
 	// Backoff is the wait after a failed attempt n (nil: DefaultBackoff).
@@ -120,7 +121,7 @@ func (w *Deliverer) Work(ctx context.Context, job *river.Job[store.WebhookDelive
 	start := time.Now()
 	code, sendErr := w.send(ctx, d, job.Attempt, body, now)
 	att := baton.WebhookAttempt{Attempt: job.Attempt, StatusCode: code, DurationMS: time.Since(start).Milliseconds()}
-	var refused *TargetError
+	var refused *outbound.TargetError
 	status := baton.WebhookSucceeded
 	switch {
 	case sendErr == nil:
@@ -150,7 +151,7 @@ func (w *Deliverer) Work(ctx context.Context, job *river.Job[store.WebhookDelive
 func (w *Deliverer) send(ctx context.Context, d *store.OutgoingDelivery, attempt int, body []byte, now time.Time) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(body))
 	if err != nil {
-		return 0, &TargetError{Addr: d.URL, Reason: "not a valid URL"}
+		return 0, &outbound.TargetError{Addr: d.URL, Reason: "not a valid URL"}
 	}
 	h := req.Header
 	h.Set("Content-Type", "application/json")
@@ -162,11 +163,11 @@ func (w *Deliverer) send(ctx context.Context, d *store.OutgoingDelivery, attempt
 	h.Set(AttemptHeader, strconv.Itoa(attempt))
 	client := w.Client
 	if client == nil {
-		client = Guard{}.Client(10 * time.Second)
+		client = outbound.Guard{}.Client(10 * time.Second)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		var refused *TargetError
+		var refused *outbound.TargetError
 		if errors.As(err, &refused) {
 			return 0, refused
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/baton-chat/baton/internal/handover"
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/jobs"
+	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/riverqueue/river"
 )
@@ -94,7 +95,7 @@ func newHarness(t testing.TB, d *store.DB, o harnessOptions) *harness {
 			h.logMu.Unlock()
 		}
 	})
-	guard := handover.Guard{AllowPrivate: o.AllowPrivate, Resolver: o.Resolver}
+	guard := outbound.Guard{AllowPrivate: o.AllowPrivate, Resolver: o.Resolver}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &handover.Deliverer{DB: d, Client: guard.Client(5 * time.Second), Logger: logger,
 		Backoff: func(int) time.Duration { return 20 * time.Millisecond }})

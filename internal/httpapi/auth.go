@@ -121,8 +121,10 @@ func (s *Server) admin(h handlerFunc) handlerFunc {
 	})
 }
 
-// loginThrottle limits sign-in attempts per client address and per email (K2): a burst
-// of 10, then one every 6 seconds.
+// loginThrottle slows password guessing (K2) without letting anyone lock a user out:
+// only failures count, per client address and per email (a burst of 10, then one every 6
+// seconds), and an address that has not failed for that email is never refused — a
+// guesser elsewhere exhausts the email's budget, not its owner's right to sign in.
 type loginThrottle struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -134,41 +136,100 @@ type bucket struct {
 	seen time.Time
 }
 
+// maxThrottled bounds the throttle's memory under a flood of made-up emails.
+const maxThrottled = 100_000
+
 func newLoginThrottle() *loginThrottle { return &loginThrottle{buckets: map[string]*bucket{}} }
 
-func (t *loginThrottle) allow(keys ...string) (bool, time.Duration) {
+func throttleKeys(ip, email string) (addr, pair, mail string) {
+	return "ip:" + ip, "pair:" + ip + "|" + email, "email:" + email
+}
+
+// allow reports whether a sign-in from ip for email may be tried now, and if not, how long
+// to wait. The address's failures, and its failures for that email, are checked; the
+// email's failures from everywhere only when this address has failed for it too.
+func (t *loginThrottle) allow(ip, email string) (bool, time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := time.Now()
-	if now.Sub(t.last) > time.Minute {
-		for k, b := range t.buckets {
-			if now.Sub(b.seen) > 15*time.Minute {
-				delete(t.buckets, k)
-			}
-		}
-		t.last = now
+	t.sweep(now)
+	addr, pair, mail := throttleKeys(ip, email)
+	keys := []string{addr, pair}
+	if t.buckets[pair] != nil {
+		keys = append(keys, mail)
 	}
 	var wait time.Duration
-	ok := true
 	for _, k := range keys {
+		b := t.buckets[k]
+		if b == nil {
+			continue
+		}
+		if d := b.lim.TokensAt(now); d < 1 {
+			r := b.lim.ReserveN(now, 1)
+			if w := r.DelayFrom(now); w > wait {
+				wait = w
+			}
+			r.CancelAt(now)
+		}
+	}
+	return wait == 0, wait
+}
+
+// failed counts a failed attempt against the address, the pair and the email.
+func (t *loginThrottle) failed(ip, email string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := time.Now()
+	addr, pair, mail := throttleKeys(ip, email)
+	if len(t.buckets) >= maxThrottled {
+		t.last = time.Time{}
+		t.sweep(now.Add(14 * time.Minute)) // forget all but the last minute's
+	}
+	for _, k := range []string{addr, pair, mail} {
 		b := t.buckets[k]
 		if b == nil {
 			b = &bucket{lim: rate.NewLimiter(rate.Every(6*time.Second), 10)}
 			t.buckets[k] = b
 		}
 		b.seen = now
-		if r := b.lim.ReserveN(now, 1); r.DelayFrom(now) > 0 {
-			ok = false
-			if d := r.DelayFrom(now); d > wait {
-				wait = d
-			}
-			r.CancelAt(now)
-		}
+		b.lim.AllowN(now, 1)
 	}
-	return ok, wait
 }
 
+// succeeded forgets the pair's failures: its owner is back.
+func (t *loginThrottle) succeeded(ip, email string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, pair, _ := throttleKeys(ip, email)
+	delete(t.buckets, pair)
+}
+
+func (t *loginThrottle) sweep(now time.Time) {
+	if now.Sub(t.last) <= time.Minute {
+		return
+	}
+	for k, b := range t.buckets {
+		if now.Sub(b.seen) > 15*time.Minute {
+			delete(t.buckets, k)
+		}
+	}
+	t.last = now
+}
+
+// clientIP is the address of the request's client: the connection's peer, or behind a
+// trusted proxy the client it names (ServeHTTP resolved it, see clientAddr). Sign-in
+// throttling, the rate limits and the audit log all use it.
 func clientIP(r *http.Request) string {
+	if a, ok := r.Context().Value(clientKey{}).(string); ok {
+		return a
+	}
+	return peerIP(r)
+}
+
+type clientKey struct{}
+
+// peerIP is the address of the connection's peer.
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/audit"
 )
 
 func (s *Server) listChatbots(w http.ResponseWriter, r *http.Request) error {
@@ -38,6 +39,9 @@ func (s *Server) updateChatbot(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &p); err != nil {
 		return err
 	}
+	if err := s.checkOutboundTargets(r, &p); err != nil {
+		return err
+	}
 	if p.DefaultQueueID != nil {
 		if err := s.DB.SetChatbotQueue(r.Context(), r.PathValue("chatbot"), *p.DefaultQueueID); err != nil {
 			return err
@@ -49,6 +53,7 @@ func (s *Server) updateChatbot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.auditChatbot(r, b.Slug, &p)
 	return writeJSON(w, http.StatusOK, b)
 }
 
@@ -74,6 +79,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.LogAudit(r, auditEntry(r, audit.TokenCreate, "token:"+t.ID).With("name", t.Name).With("scopes", t.Scopes))
 	return writeJSON(w, http.StatusCreated, t)
 }
 
@@ -89,6 +95,9 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err := s.DB.RevokeToken(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
+	a := baton.ActorFromContext(r.Context())
+	s.revoke(r.Context(), baton.Revocation{AccountID: a.AccountID, TokenID: r.PathValue("id")})
+	s.LogAudit(r, auditEntry(r, audit.TokenRevoke, "token:"+r.PathValue("id")))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -30,6 +30,20 @@ func (s *Server) Authed(scope baton.Scope, min baton.Role, h HandlerFunc) Handle
 	})
 }
 
+// BearerOnly is Authed for APIs called by other programs (the external handover API): the
+// credentials must come in the Authorization header, never from a cookie, so that a page
+// on another site cannot make a signed-in agent's browser call them (a GET performs a
+// takeover, and GETs pass no cross-origin check).
+func (s *Server) BearerOnly(scope baton.Scope, h HandlerFunc) HandlerFunc {
+	authed := s.Authed(scope, "", h)
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if bearer(r) == "" {
+			return baton.Errorf(baton.EUNAUTHORIZED, "This API takes an integration token in an Authorization: Bearer header; session cookies are not accepted.")
+		}
+		return authed(w, r)
+	}
+}
+
 // Visitor requires a visitor token; VisitorFrom reads the visitor from the context.
 func (s *Server) Visitor(h HandlerFunc) HandlerFunc { return s.visitor(h) }
 

@@ -63,7 +63,7 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
-const testPassword = "correct horse battery staple"
+const testPassword = "velvet anchor meadow 42"
 
 // env is one account with its owner, served over HTTP by a fresh Server on one database.
 type env struct {
@@ -85,6 +85,9 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	clk := newClock()
 	db.Now = clk.Now
+	// Tests move the clock by hours and days; sessions last through that unless a test
+	// of session lifetimes sets its own.
+	db.SessionIdle, db.SessionMax = 365*24*time.Hour, 365*24*time.Hour
 	e := &env{DB: db, Clock: clk, logs: &logBuffer{}}
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.API = httpapi.NewServer(db, logger)

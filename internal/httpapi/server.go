@@ -7,15 +7,16 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/blob"
+	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Server holds what the handlers need.
@@ -28,6 +29,17 @@ type Server struct {
 	Blobs blob.Store
 	// OnPresence is told when an agent changes their availability (for live presence).
 	OnPresence func(ctx context.Context, accountID, userID string, a baton.Availability)
+	// OnRevoke is told when credentials stop working, to close the sockets that use them.
+	OnRevoke func(ctx context.Context, r baton.Revocation)
+	// NoRateLimits turns off the budgets of the anonymous widget endpoints (load tests).
+	NoRateLimits bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, is the bearer token GET /metrics requires on this listener.
+	MetricsToken string
+	// Outbound checks the targets of outbound requests when they are configured (the
+	// chatbots' AI endpoints); its zero value refuses private addresses.
+	Outbound outbound.Guard
 
 	mux      *http.ServeMux
 	routes   []string
@@ -58,14 +70,15 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 func (s *Server) routesTable() {
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", promhttp.Handler())
+	s.mux.Handle("GET /metrics", s.adapt(s.metrics))
 	s.routes = append(s.routes, "GET /metrics")
 
 	// Session.
 	s.handle("POST /api/v1/session", s.login)
 	s.handle("DELETE /api/v1/session", s.auth(s.logout))
+	s.handle("DELETE /api/v1/sessions", s.session(s.logoutEverywhere))
 	s.handle("GET /api/v1/me", s.auth(s.me))
-	s.handle("PATCH /api/v1/me", s.auth(s.updateMe))
+	s.handle("PATCH /api/v1/me", s.session(s.updateMe))
 
 	// Conversations.
 	s.handle("GET /api/v1/conversations", s.auth(s.listConversations))
@@ -82,11 +95,14 @@ func (s *Server) routesTable() {
 
 	// Team, chatbots, labels, tokens.
 	s.handle("GET /api/v1/users", s.auth(s.listUsers))
-	s.handle("POST /api/v1/users", s.admin(s.createUser))
-	s.handle("PATCH /api/v1/users/{id}", s.admin(s.updateUser))
+	s.handle("POST /api/v1/users", s.teamAdmin(s.createUser))
+	s.handle("PATCH /api/v1/users/{id}", s.teamAdmin(s.updateUser))
+	s.handle("POST /api/v1/users/{id}/deactivate", s.teamAdmin(s.deactivateUser))
+	s.handle("POST /api/v1/users/{id}/reactivate", s.teamAdmin(s.reactivateUser))
 	s.handle("GET /api/v1/chatbots", s.auth(s.listChatbots))
 	s.handle("GET /api/v1/chatbots/{chatbot}", s.auth(s.getChatbot))
 	s.handle("PATCH /api/v1/chatbots/{chatbot}", s.admin(s.updateChatbot))
+	s.handle("POST /api/v1/chatbots/{chatbot}/identity-secret", s.teamAdmin(s.rotateIdentitySecret))
 	s.handle("GET /api/v1/chatbots/{chatbot}/knowledge", s.auth(s.listKnowledge))
 	s.handle("POST /api/v1/chatbots/{chatbot}/knowledge", s.admin(s.createKnowledge))
 	s.handle("PUT /api/v1/chatbots/{chatbot}/knowledge/{id}", s.admin(s.updateKnowledge))
@@ -121,16 +137,17 @@ func (s *Server) routesTable() {
 	s.handle("GET /api/v1/conversations/{id}/tickets", s.auth(s.conversationTickets))
 	s.handle("POST /api/v1/conversations/{id}/tickets", s.authWrite(s.createConversationTicket))
 	s.handle("GET /api/v1/tokens", s.admin(s.listTokens))
-	s.handle("POST /api/v1/tokens", s.admin(s.createToken))
-	s.handle("DELETE /api/v1/tokens/{id}", s.admin(s.revokeToken))
+	s.handle("POST /api/v1/tokens", s.teamAdmin(s.createToken))
+	s.handle("DELETE /api/v1/tokens/{id}", s.teamAdmin(s.revokeToken))
+	s.auditRoutes()
 
 	// Visitor API.
 	s.handle("GET /widget/v1/config", s.widgetConfig)
-	s.handle("POST /widget/v1/sessions", s.openSession)
-	s.handle("POST /widget/v1/offline", s.visitor(s.offlineMessage))
-	s.handle("POST /widget/v1/attachments", s.visitor(s.postVisitorAttachment))
+	s.handle("POST /widget/v1/sessions", s.limited(s.openSession, s.perAddress(sessionsPerAddress)))
+	s.handle("POST /widget/v1/offline", s.visitor(s.limited(s.offlineMessage, perVisitor(offlinePerVisitor), s.perAddress(offlinePerAddress))))
+	s.handle("POST /widget/v1/attachments", s.visitor(s.limited(s.postVisitorAttachment, perVisitor(attachmentsPerVisitor))))
 	s.handle("GET /widget/v1/attachments/{id}", s.getVisitorAttachment)
-	s.handle("POST /widget/v1/messages", s.visitor(s.postVisitorMessage))
+	s.handle("POST /widget/v1/messages", s.visitor(s.limited(s.postVisitorMessage, perVisitor(messagesPerVisitor))))
 	s.handle("GET /widget/v1/messages", s.visitor(s.visitorMessages))
 	s.mux.HandleFunc("OPTIONS /widget/v1/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 
@@ -154,6 +171,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		h.Set("Access-Control-Max-Age", "600")
+	}
+	if len(s.TrustedProxies) > 0 {
+		// Behind a proxy the client is the one it names: resolved once for every handler.
+		r = r.WithContext(context.WithValue(r.Context(), clientKey{}, s.clientAddr(r)))
 	}
 	s.mux.ServeHTTP(w, r)
 }

@@ -17,7 +17,7 @@ import (
 // tenantIDs are the ids a route's path parameters take, in one account.
 type tenantIDs struct {
 	Conversation, User, Chatbot, ChatbotSlug, Token, VisitorSession, Knowledge, Ticket string
-	Label, Queue, Canned, Notification, Attachment                                     string
+	Label, Queue, Canned, Notification, Attachment, Contact                            string
 }
 
 // pathValue gives a path parameter its value among ids, by its name and the segment
@@ -46,6 +46,8 @@ func (ids tenantIDs) pathValue(prev, name string) (string, bool) {
 			return ids.Notification, true
 		case "attachments":
 			return ids.Attachment, true
+		case "contacts":
+			return ids.Contact, true
 		}
 	case "chatbot", "botId", "bot":
 		return ids.Chatbot, true
@@ -151,6 +153,9 @@ func TestTenantIsolation(t *testing.T) {
 		own.Label, own.Queue, own.Canned, own.Notification = e.workflowIDs(t, e.OwnerToken, agentTok, e.OwnerToken, av.ConversationID, "Acme", "@Owner")
 		other.Attachment = e.visitorFile(t, gv.Token)
 		own.Attachment = e.visitorFile(t, av.Token)
+		// This account's contact is one of its own (DELETE erases it).
+		other.Contact = e.contactOf(t, gOwnerTok, gv.ConversationID)
+		own.Contact = e.contactOf(t, e.OwnerToken, e.openVisitor(t, "demo", "Erin Erasable", "Hello again").ConversationID)
 
 		globexState := func() map[string]string {
 			get := func(u string) string {

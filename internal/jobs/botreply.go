@@ -20,7 +20,9 @@ type BotReply struct {
 	river.WorkerDefaults[store.BotReplyArgs]
 	DB     *store.DB
 	Logger *slog.Logger
-	// Client makes the responders' HTTP calls (nil: http.DefaultClient).
+	// Client makes the responders' and the brief's HTTP calls: a client of the outbound
+	// guard (nil: bot.DefaultClient, which refuses private addresses), which follows no
+	// redirect.
 	Client *http.Client
 	// Typing, when set, shows the visitor that the bot is writing.
 	Typing func(ctx context.Context, accountID, convID, name string, typing bool)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/baton-chat/baton/internal/audit"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/riverqueue/river"
 )
@@ -15,7 +16,8 @@ type PruneArgs struct{}
 func (PruneArgs) Kind() string { return "prune" }
 
 // Prune deletes finished webhook deliveries and inbound receipts past their retention,
-// stale rate marks and expired sessions. It runs at start and every PruneInterval, on the
+// stale rate marks, expired sessions, and audit log entries past each account's retention
+// (audit.Prune). It runs at start and every PruneInterval, on the
 // leader only (River's periodic jobs), so one node of a cluster does it.
 type Prune struct {
 	river.WorkerDefaults[PruneArgs]
@@ -31,8 +33,16 @@ func (w *Prune) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
 	if err != nil {
 		return err
 	}
+	entries, err := audit.Prune(ctx, w.DB)
+	if err != nil {
+		return err
+	}
+	tokens, err := w.DB.PruneVisitorTokens(ctx)
+	if err != nil {
+		return err
+	}
 	w.Logger.Info("pruned logs", "webhook_deliveries", p.Deliveries, "inbound_receipts", p.Receipts,
-		"rate_marks", p.RateMarks, "sessions", p.Sessions)
+		"rate_marks", p.RateMarks, "sessions", p.Sessions, "audit_entries", entries, "visitor_tokens", tokens)
 	return nil
 }
 

@@ -156,7 +156,7 @@ func TestAbandonFiresOnlyWhenTheVisitorIsGone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := d.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: "ana@acme.test", Password: "password123", FirstName: "Ana", Role: baton.RoleOwner})
+		u, err := d.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: "ana@acme.test", Password: "meadow-lantern-77", FirstName: "Ana", Role: baton.RoleOwner})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/baton-chat/baton"
 	"github.com/gobwas/ws"
 	"github.com/google/uuid"
+	"golang.org/x/time/rate"
 )
 
 // Socket limits.
@@ -59,6 +60,7 @@ const (
 	ctlPing                  // a WebSocket ping (keepalive)
 	ctlWSPong                // a WebSocket pong answering the client's ping
 	ctlReplay                // an agent's subscribe: replay a conversation
+	ctlError                 // an ephemeral {"type":"error"} frame (data)
 )
 
 // item is one entry of a socket's send queue.
@@ -67,7 +69,7 @@ type item struct {
 	ctl   ctlKind
 	conv  string // ctlReplay
 	since int64  // ctlReplay
-	data  []byte // ctlWSPong
+	data  []byte // ctlWSPong, ctlError
 }
 
 // client is one socket. An idle socket has no goroutine and no buffer: the hub's poller
@@ -98,8 +100,10 @@ type client struct {
 	first map[string]*midStream
 
 	// The reader's: only the goroutine holding rmu touches these.
-	rmu     sync.Mutex
-	allowed map[string]bool // agents: conversations this agent may address
+	rmu           sync.Mutex
+	allowed       map[string]bool // agents: conversations this agent may address
+	frames        *rate.Limiter   // visitors: the budget of typing and read frames (nil: none)
+	framesRefused bool            // visitors: the last frame was over budget
 
 	poll     atomic.Pointer[pollEntry] // nil: a goroutine reads the socket
 	lastRead atomic.Int64              // keepalive tick of the last frame read
@@ -501,6 +505,8 @@ func (c *client) write(ctx context.Context, w *frameWriter, it item) error {
 		return w.frame(ws.OpPing, nil)
 	case ctlWSPong:
 		return w.frame(ws.OpPong, it.data)
+	case ctlError:
+		return w.text(it.data)
 	case ctlReplay:
 		return c.subscribe(ctx, w, it.conv, it.since)
 	}

@@ -25,3 +25,6 @@ const (
 	PingTicks     = pingTicks
 	AnswerTicks   = answerTicks
 )
+
+// RecheckSessions runs the heartbeat's session check now.
+func (h *Hub) RecheckSessions() { h.recheckSessions(h.ctx) }

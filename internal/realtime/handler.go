@@ -67,6 +67,7 @@ func (h *Hub) VisitorHandler(auth VisitorAuth) http.Handler {
 		}
 		c := newClient(h, conn)
 		c.visitor, c.accountID, c.contactID = true, v.AccountID, v.ContactID
+		c.frames = h.newVisitorFrameLimit()
 		c.conv.Store(conv)
 		c.followed = []string{conv}
 		c.serve(since, early)

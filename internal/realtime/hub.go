@@ -56,6 +56,9 @@ const (
 
 // Hub fans envelopes out to the sockets of this node.
 type Hub struct {
+	// NoRateLimits turns off the budget of visitors' typing and read frames (load tests).
+	NoRateLimits bool
+
 	bus    Bus
 	src    Source
 	logger *slog.Logger
@@ -194,6 +197,14 @@ func (ix index) of(k string) iter.Seq[*client] {
 	}
 }
 
+// Revoke closes, on every node, the agent sockets opened with credentials that stopped
+// working (a sign-out, a revoked token, a new password or role, a deactivated user): close
+// code 4001, so the console signs in again rather than reconnecting.
+func (h *Hub) Revoke(ctx context.Context, r baton.Revocation) {
+	data, _ := json.Marshal(r)
+	h.PublishEphemeral(ctx, &Ephemeral{AccountID: r.AccountID, Audience: "revoke", UserID: r.UserID, Type: "revoke", Data: data})
+}
+
 func (h *Hub) register(c *client) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -325,6 +336,16 @@ func (h *Hub) dispatch(env *Envelope) {
 				c.deliver(env)
 			}
 		}
+	case "revoke":
+		var r baton.Revocation
+		if json.Unmarshal(s.Data, &r) != nil || r.AccountID != s.AccountID {
+			return
+		}
+		for c := range h.accounts.of(s.AccountID) {
+			if r.Covers(c.actor) {
+				c.kick(CloseUnauthorized, "Signed out: sign in again.")
+			}
+		}
 	case "visitor":
 		for c := range h.convs.of(s.ConversationID) {
 			if c.id != s.Origin {
@@ -371,7 +392,42 @@ func (h *Hub) heartbeat() {
 		if err := h.src.SweepAgents(ctx, time.Now().Add(-PresenceGrace)); err != nil {
 			h.logger.Warn("presence sweep", "err", err)
 		}
+		h.recheckSessions(ctx)
 		cancel()
+	}
+}
+
+// SessionChecker resolves a session token again (it is the store's Authenticate): an open
+// console keeps its session alive, and a session that ended without a revocation reaching
+// this node (its lifetime, a password reset from the command line) closes its sockets.
+type SessionChecker interface {
+	Authenticate(ctx context.Context, token string) (*baton.Actor, error)
+}
+
+// recheckSessions runs with each heartbeat, once per session with an agent socket here.
+func (h *Hub) recheckSessions(ctx context.Context) {
+	check, ok := h.src.(SessionChecker)
+	if !ok {
+		return
+	}
+	h.mu.RLock()
+	bySession := map[string][]*client{}
+	for id := range h.users {
+		for c := range h.users.of(id) {
+			if c.actor != nil && c.actor.SessionToken != "" {
+				bySession[c.actor.SessionToken] = append(bySession[c.actor.SessionToken], c)
+			}
+		}
+	}
+	h.mu.RUnlock()
+	for token, clients := range bySession {
+		_, err := check.Authenticate(ctx, token)
+		if baton.ErrorCode(err) != baton.EUNAUTHORIZED {
+			continue // valid, or the database did not answer: try again next beat
+		}
+		for _, c := range clients {
+			c.kick(CloseUnauthorized, "Your session has ended: sign in again.")
+		}
 	}
 }
 

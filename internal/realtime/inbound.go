@@ -26,6 +26,9 @@ func (h *Hub) onInbound(ctx context.Context, c *client, in *inbound) error {
 			return badFrame("typing data must be {\"typing\": bool}")
 		}
 		if c.isVisitor() {
+			if !c.visitorFrameAllowed() {
+				return nil
+			}
 			data, _ := json.Marshal(map[string]any{"typing": d.Typing, "who": "visitor"})
 			h.PublishEphemeral(ctx, &Ephemeral{AccountID: c.accountID, ConversationID: c.convID(),
 				Audience: "team", Type: "typing", Data: data, Origin: c.id})
@@ -50,6 +53,9 @@ func (h *Hub) onInbound(ctx context.Context, c *client, in *inbound) error {
 		}
 		data, _ := json.Marshal(map[string]any{"seq": d.Seq})
 		if c.isVisitor() {
+			if !c.visitorFrameAllowed() {
+				return nil
+			}
 			h.PublishEphemeral(ctx, &Ephemeral{AccountID: c.accountID, ConversationID: c.convID(),
 				Audience: "team", Type: "read", Data: data, Origin: c.id})
 			return nil

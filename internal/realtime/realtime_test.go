@@ -62,10 +62,11 @@ func setupHub(t testing.TB, db *store.DB, bus realtime.Bus, newHub func(realtime
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: "ana-" + db.NewID()[24:] + "@example.com", Password: "password123", FirstName: "Ana", Role: baton.RoleOwner}); err != nil {
+	if _, err := db.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: "ana-" + db.NewID()[24:] + "@example.com", Password: "meadow-lantern-77", FirstName: "Ana", Role: baton.RoleOwner}); err != nil {
 		t.Fatal(err)
 	}
 	api := httpapi.NewServer(db, logger)
+	api.OnRevoke = hub.Revoke
 	api.Handle("GET /widget/v1/ws", hub.VisitorHandler(db))
 	api.Handle("GET /api/v1/ws", hub.AgentHandler(api.AuthenticateSocket, db, nil))
 	srv := httptest.NewServer(api)
@@ -73,7 +74,7 @@ func setupHub(t testing.TB, db *store.DB, bus realtime.Bus, newHub func(realtime
 	e := &env{t: t, db: db, hub: hub, srv: srv, clk: clk}
 	users, _ := db.ListUsers(ctx, acc.ID)
 	var out struct{ Token string }
-	e.do("POST", "/api/v1/session", "", map[string]string{"email": users[0].Email, "password": "password123"}, 200, &out)
+	e.do("POST", "/api/v1/session", "", map[string]string{"email": users[0].Email, "password": "meadow-lantern-77"}, 200, &out)
 	e.token = out.Token
 	return e
 }
@@ -394,12 +395,12 @@ func TestAMentionReachesOnlyTheMentionedTeammate(t *testing.T) {
 		}
 		e.do("GET", "/api/v1/me", e.token, nil, 200, &me)
 		bea, err := db.CreateUser(ctx, baton.UserCreate{AccountID: me.AccountID, Email: "bea-" + db.NewID()[24:] + "@example.com",
-			Password: "password123", FirstName: "Bea", Role: baton.RoleAgent})
+			Password: "meadow-lantern-77", FirstName: "Bea", Role: baton.RoleAgent})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var login struct{ Token string }
-		e.do("POST", "/api/v1/session", "", map[string]string{"email": bea.Email, "password": "password123"}, 200, &login)
+		e.do("POST", "/api/v1/session", "", map[string]string{"email": bea.Email, "password": "meadow-lantern-77"}, 200, &login)
 		beaSock := e.dial("/api/v1/ws?token=" + login.Token)
 		anaSock := e.dial("/api/v1/ws?token=" + e.token)
 		beaSock.sync()

@@ -12,6 +12,9 @@ import (
 	"strings"
 )
 
+// IsSealed reports whether s looks like a value Seal made.
+func IsSealed(s string) bool { return strings.HasPrefix(s, prefix) }
+
 // prefix marks sealed values (and their format version).
 const prefix = "v1:"
 

@@ -32,7 +32,7 @@ func (d *DB) CreateAccount(ctx context.Context, name, chatbotSlug, chatbotName s
 		}
 		bot = db.Chatbot{ID: d.NewID(), AccountID: acc.ID, Slug: chatbotSlug, Name: chatbotName,
 			Greeting:       "Hi! I'm " + chatbotName + ". Ask me anything, or ask for a human at any time.",
-			IdentitySecret: randomToken(""), CreatedAt: tx.Now()}
+			IdentitySecret: d.seal(randomToken("")), CreatedAt: tx.Now()}
 		err := tx.CreateChatbot(ctx, db.CreateChatbotParams{ID: bot.ID, AccountID: acc.ID, Slug: bot.Slug, Name: bot.Name,
 			Greeting: bot.Greeting, IdentitySecret: bot.IdentitySecret, CreatedAt: bot.CreatedAt})
 		if isUnique(err) {

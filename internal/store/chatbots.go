@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/secret"
 	"github.com/baton-chat/baton/internal/store/db"
 )
 
@@ -49,7 +50,45 @@ func (d *DB) IdentitySecret(ctx context.Context, ref string) (string, error) {
 	} else if err != nil {
 		return "", fmt.Errorf("find chatbot: %w", err)
 	}
-	return c.IdentitySecret, nil
+	return d.openIdentitySecret(c.IdentitySecret)
+}
+
+// openIdentitySecret unseals a stored identity secret. Secrets stored before they were
+// sealed (random, and never shown to anyone) are used as they are.
+func (d *DB) openIdentitySecret(stored string) (string, error) {
+	if d.Secrets == nil || !secret.IsSealed(stored) {
+		return stored, nil
+	}
+	return d.Unseal(stored)
+}
+
+// RotateIdentitySecret gives the chatbot a new identity secret (W5), stored sealed, and
+// returns it: the one time it is shown. Sites must sign user ids with the new one. also
+// runs in the same transaction.
+func (d *DB) RotateIdentitySecret(ctx context.Context, ref string, also ...func(*Tx, *baton.Chatbot) error) (string, error) {
+	fresh := randomToken("")
+	err := d.Write(ctx, func(tx *Tx) error {
+		c, err := tx.GetChatbot(ctx, db.GetChatbotParams{AccountID: baton.ActorFromContext(ctx).AccountID, ID: ref})
+		if isNoRows(err) {
+			return baton.NotFound("Chatbot")
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.SetChatbotIdentitySecret(ctx, db.SetChatbotIdentitySecretParams{ID: c.ID, AccountID: c.AccountID,
+			IdentitySecret: d.seal(fresh)}); err != nil {
+			return err
+		}
+		for _, f := range also {
+			if err := f(tx, chatbotFromRow(c)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return fresh, nil
 }
 
 // UpdateChatbot changes a chatbot of the actor's account.

@@ -71,7 +71,7 @@ func TestActAgentPaths(t *testing.T) {
 		annCtx := e.as(ann)
 		// Transfers go only to agents who are online (Q2).
 		for _, u := range []*baton.User{e.owner, ann} {
-			if _, err := db.UpdateUser(context.Background(), e.account.ID, u.ID, baton.UserUpdate{Availability: ptr(baton.AvailabilityOnline)}); err != nil {
+			if _, err := db.UpdateUser(context.Background(), e.account.ID, u.ID, baton.UserUpdate{Availability: ptr(baton.AvailabilityOnline)}, ""); err != nil {
 				t.Fatalf("UpdateUser(online) = %v", err)
 			}
 		}

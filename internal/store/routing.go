@@ -211,9 +211,12 @@ func (d *DB) ListAgents(ctx context.Context) ([]*Agent, error) {
 	for _, l := range loads {
 		byID[deref(l.AssigneeID)] = int(l.Load)
 	}
-	out := make([]*Agent, len(users))
-	for i, u := range users {
-		out[i] = &Agent{User: u, Load: byID[u.ID], Online: u.Availability == baton.AvailabilityOnline}
+	out := make([]*Agent, 0, len(users))
+	for _, u := range users {
+		if !u.Active() {
+			continue // a deactivated user takes no transfer
+		}
+		out = append(out, &Agent{User: u, Load: byID[u.ID], Online: u.Availability == baton.AvailabilityOnline})
 	}
 	return out, nil
 }

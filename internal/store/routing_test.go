@@ -40,7 +40,7 @@ func assignee(c *baton.Conversation) string {
 
 func setCapacity(t *testing.T, e *env, u *baton.User, n int) {
 	t.Helper()
-	if _, err := e.db.UpdateUser(context.Background(), e.account.ID, u.ID, baton.UserUpdate{Capacity: &n}); err != nil {
+	if _, err := e.db.UpdateUser(context.Background(), e.account.ID, u.ID, baton.UserUpdate{Capacity: &n}, ""); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -131,7 +131,7 @@ func TestRoutingNeverPicksAnIneligibleAgent(t *testing.T) {
 		_ = offline // never connects
 		e.online(t, away)
 		a := baton.AvailabilityAway
-		if _, err := e.db.UpdateUser(context.Background(), e.account.ID, away.ID, baton.UserUpdate{Availability: &a}); err != nil {
+		if _, err := e.db.UpdateUser(context.Background(), e.account.ID, away.ID, baton.UserUpdate{Availability: &a}, ""); err != nil {
 			t.Fatal(err)
 		}
 		setCapacity(t, e, full, 0)

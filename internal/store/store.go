@@ -57,6 +57,9 @@ type DB struct {
 	// with the reason to record and the bot's reply: the conversation is then handed off
 	// in the message's own transaction, without waiting for a bot job.
 	AsksForPerson func(text string) (ok bool, reason, reply string)
+	// SessionIdle and SessionMax bound agents' sessions: idle time since the last request,
+	// and lifetime since sign-in (0: DefaultSessionIdle, DefaultSessionMax).
+	SessionIdle, SessionMax time.Duration
 	// Brief writes the handoff brief from the visitor's messages, oldest first (B3).
 	Brief func(visitorMessages []string) string
 
@@ -255,6 +258,10 @@ func (d *DB) raw() db.DBTX {
 	}
 	return sqliteConn{q: d.reader}
 }
+
+// Reader is the connection for reads outside a transaction, for the queries other
+// packages make of their own tables ($N placeholders on both databases).
+func (d *DB) Reader() db.DBTX { return d.raw() }
 
 // Tx is one write transaction with the events it will publish after commit.
 type Tx struct {

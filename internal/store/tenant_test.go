@@ -57,7 +57,7 @@ func TestTenantIsolation(t *testing.T) {
 			{"RevokeToken", func() error { return db.RevokeToken(b.ctx, tok.ID) }},
 			{"FindUser", func() error { _, err := db.FindUser(ctx, b.account.ID, a.owner.ID); return err }},
 			{"UpdateUser", func() error {
-				_, err := db.UpdateUser(ctx, b.account.ID, a.owner.ID, baton.UserUpdate{FirstName: ptr("Mallory")})
+				_, err := db.UpdateUser(ctx, b.account.ID, a.owner.ID, baton.UserUpdate{FirstName: ptr("Mallory")}, "")
 				return err
 			}},
 		} {

@@ -19,18 +19,34 @@ const (
 	VisitorTokenPrefix     = "btv_"
 )
 
-// SessionTTL is how long a sign-in lasts.
-const SessionTTL = 30 * 24 * time.Hour
+// Session lifetimes by default (ASVS 4, V3.3.2 at level 2): a session ends 30 minutes
+// after its last request, and 12 hours after sign-in whatever its use. DB.SessionIdle and
+// DB.SessionMax change them.
+const (
+	DefaultSessionIdle = 30 * time.Minute
+	DefaultSessionMax  = 12 * time.Hour
+)
 
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 8
+func (d *DB) sessionIdle() time.Duration {
+	if d.SessionIdle > 0 {
+		return d.SessionIdle
+	}
+	return DefaultSessionIdle
+}
+
+func (d *DB) sessionMax() time.Duration {
+	if d.SessionMax > 0 {
+		return d.SessionMax
+	}
+	return DefaultSessionMax
+}
 
 func userFromRow(u db.User) *baton.User {
 	return &baton.User{
 		ID: u.ID, AccountID: u.AccountID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
 		Role: baton.Role(u.Role), Availability: baton.Availability(u.Availability), Capacity: int(u.Capacity),
 		Notifications: baton.NotificationSettings{Desktop: u.NotifyDesktop, Sound: u.NotifySound},
-		CreatedAt:     u.CreatedAt,
+		CreatedAt:     u.CreatedAt, DeactivatedAt: u.DeactivatedAt,
 	}
 }
 
@@ -55,13 +71,15 @@ func checkName(field, s string) error {
 }
 
 // CreateUser adds a user to an account.
-func (d *DB) CreateUser(ctx context.Context, c baton.UserCreate) (*baton.User, error) {
+//
+// also, when given, runs in the same transaction (an audit entry of the change).
+func (d *DB) CreateUser(ctx context.Context, c baton.UserCreate, also ...func(*Tx, *baton.User) error) (*baton.User, error) {
 	email, err := NormalizeEmail(c.Email)
 	if err != nil {
 		return nil, err
 	}
-	if len(c.Password) < MinPasswordLength || len(c.Password) > 1024 {
-		return nil, baton.Invalid("The password must be %d to 1024 characters long.", MinPasswordLength)
+	if err := baton.ValidatePassword(c.Password, email); err != nil {
+		return nil, err
 	}
 	if !c.Role.Valid() {
 		return nil, baton.Invalid("Role must be owner, admin or agent.")
@@ -95,8 +113,10 @@ func (d *DB) CreateUser(ctx context.Context, c baton.UserCreate) (*baton.User, e
 			Availability: u.Availability, Capacity: u.Capacity, NotifyDesktop: true, NotifySound: true, CreatedAt: u.CreatedAt})
 		if isUnique(err) {
 			return baton.Errorf(baton.ECONFLICT, "A user with the email %s already exists.", email)
+		} else if err != nil {
+			return err
 		}
-		return err
+		return runAlso(tx, userFromRow(u), also)
 	})
 	if err != nil {
 		return nil, err
@@ -139,8 +159,9 @@ func (d *DB) ListUsers(ctx context.Context, accountID string) ([]*baton.User, er
 	return out, nil
 }
 
-// UpdateUser changes a user of the account.
-func (d *DB) UpdateUser(ctx context.Context, accountID, id string, up baton.UserUpdate) (*baton.User, error) {
+// UpdateUser changes a user of the account. A new password or email ends the user's other
+// sessions (all of them when keepSession is ""); also runs in the same transaction.
+func (d *DB) UpdateUser(ctx context.Context, accountID, id string, up baton.UserUpdate, keepSession string, also ...func(*Tx, *baton.User) error) (*baton.User, error) {
 	var out db.User
 	err := d.Write(ctx, func(tx *Tx) error {
 		u, err := tx.GetUser(ctx, db.GetUserParams{ID: id, AccountID: accountID})
@@ -191,16 +212,38 @@ func (d *DB) UpdateUser(ctx context.Context, accountID, id string, up baton.User
 		if up.Notifications != nil {
 			u.NotifyDesktop, u.NotifySound = up.Notifications.Desktop, up.Notifications.Sound
 		}
+		if up.Email != nil {
+			email, err := NormalizeEmail(*up.Email)
+			if err != nil {
+				return err
+			}
+			if email != u.Email {
+				if err := tx.UpdateUserEmail(ctx, db.UpdateUserEmailParams{ID: u.ID, AccountID: accountID, Email: email}); isUnique(err) {
+					return baton.Errorf(baton.ECONFLICT, "A user with the email %s already exists.", email)
+				} else if err != nil {
+					return err
+				}
+				u.Email = email
+			}
+		}
 		if up.Password != nil {
-			if len(*up.Password) < MinPasswordLength || len(*up.Password) > 1024 {
-				return baton.Invalid("The password must be %d to 1024 characters long.", MinPasswordLength)
+			if err := baton.ValidatePassword(*up.Password, u.Email); err != nil {
+				return err
 			}
 			u.PasswordHash = HashPassword(*up.Password)
 		}
+		if up.Password != nil || up.Email != nil {
+			if _, err := tx.DeleteUserSessions(ctx, db.DeleteUserSessionsParams{UserID: u.ID, TokenHash: hashOrNone(keepSession)}); err != nil {
+				return err
+			}
+		}
 		out = u
-		return tx.UpdateUser(ctx, db.UpdateUserParams{ID: u.ID, AccountID: u.AccountID, FirstName: u.FirstName,
+		if err := tx.UpdateUser(ctx, db.UpdateUserParams{ID: u.ID, AccountID: u.AccountID, FirstName: u.FirstName,
 			LastName: u.LastName, Role: u.Role, Availability: u.Availability, Capacity: u.Capacity,
-			NotifyDesktop: u.NotifyDesktop, NotifySound: u.NotifySound, PasswordHash: u.PasswordHash})
+			NotifyDesktop: u.NotifyDesktop, NotifySound: u.NotifySound, PasswordHash: u.PasswordHash}); err != nil {
+			return err
+		}
+		return runAlso(tx, userFromRow(u), also)
 	})
 	if err != nil {
 		return nil, err
@@ -217,7 +260,7 @@ func (d *DB) UpdateUser(ctx context.Context, accountID, id string, up baton.User
 var errBadLogin = baton.Errorf(baton.EUNAUTHORIZED, "Invalid email or password.")
 
 // Login checks a password and opens a session.
-func (d *DB) Login(ctx context.Context, email, password string) (*baton.Session, error) {
+func (d *DB) Login(ctx context.Context, email, password string, also ...func(*Tx, *baton.User) error) (*baton.Session, error) {
 	u, err := d.read().GetUserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
 	if isNoRows(err) {
 		CheckPassword(dummyHash, password)
@@ -228,20 +271,47 @@ func (d *DB) Login(ctx context.Context, email, password string) (*baton.Session,
 	if !CheckPassword(u.PasswordHash, password) {
 		return nil, errBadLogin
 	}
+	return d.SignIn(ctx, userFromRow(u), also...)
+}
+
+var errDeactivated = baton.Errorf(baton.EFORBIDDEN, "This user is deactivated: ask an admin of your account to reactivate you.")
+
+// SignIn signs u in (after a password or single sign-on check): a new session token,
+// shown once and stored hashed.
+//
+// A deactivated user gets EFORBIDDEN. also runs in the same transaction.
+func (d *DB) SignIn(ctx context.Context, u *baton.User, also ...func(*Tx, *baton.User) error) (*baton.Session, error) {
+	if !u.Active() {
+		return nil, errDeactivated
+	}
 	token := randomToken(SessionTokenPrefix)
 	var expires time.Time
-	err = d.Write(ctx, func(tx *Tx) error {
-		expires = tx.Now().Add(SessionTTL)
+	err := d.Write(ctx, func(tx *Tx) error {
+		expires = tx.Now().Add(d.sessionMax())
 		if err := tx.DeleteExpiredSessions(ctx, tx.Now()); err != nil {
 			return err
 		}
-		return tx.CreateSession(ctx, db.CreateSessionParams{TokenHash: hashToken(token), UserID: u.ID,
-			CreatedAt: tx.Now(), ExpiresAt: expires})
+		if err := tx.CreateSession(ctx, db.CreateSessionParams{TokenHash: hashToken(token), UserID: u.ID,
+			CreatedAt: tx.Now(), ExpiresAt: expires}); err != nil {
+			return err
+		}
+		return runAlso(tx, u, also)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("login: %w", err)
+		return nil, fmt.Errorf("sign in: %w", err)
 	}
-	return &baton.Session{Token: token, User: userFromRow(u), ExpiresAt: expires}, nil
+	return &baton.Session{Token: token, User: u, ExpiresAt: expires}, nil
+}
+
+// CheckUserPassword reports whether password is the user's (for a change of one's own
+// password or email).
+func (d *DB) CheckUserPassword(ctx context.Context, userID, password string) bool {
+	u, err := d.read().GetUserByID(ctx, userID)
+	if err != nil {
+		CheckPassword(dummyHash, password)
+		return false
+	}
+	return CheckPassword(u.PasswordHash, password)
 }
 
 var errBadToken = baton.Errorf(baton.EUNAUTHORIZED, "Sign in first: the session or token is missing, expired or revoked.")
@@ -252,14 +322,29 @@ func (d *DB) Authenticate(ctx context.Context, token string) (*baton.Actor, erro
 	switch {
 	case strings.HasPrefix(token, SessionTokenPrefix):
 		s, err := q.GetSession(ctx, hashToken(token))
-		if isNoRows(err) || (err == nil && !s.ExpiresAt.After(d.Now())) {
+		if isNoRows(err) {
 			return nil, errBadToken
 		} else if err != nil {
 			return nil, fmt.Errorf("authenticate: %w", err)
 		}
-		u, err := q.GetUserByID(ctx, s.UserID)
-		if err != nil {
+		now := d.Now()
+		seen := s.CreatedAt
+		if s.LastSeenAt != nil {
+			seen = *s.LastSeenAt
+		}
+		if !s.ExpiresAt.After(now) || now.Sub(seen) >= d.sessionIdle() {
 			return nil, errBadToken
+		}
+		u, err := q.GetUserByID(ctx, s.UserID)
+		if err != nil || u.DeactivatedAt != nil {
+			return nil, errBadToken
+		}
+		if now.Sub(seen) > time.Minute {
+			// Last use is kept to the minute, so that a busy console does not write on every
+			// request; the idle timeout is counted from it.
+			_ = d.Write(ctx, func(tx *Tx) error {
+				return tx.TouchSession(ctx, db.TouchSessionParams{TokenHash: s.TokenHash, LastSeenAt: &now})
+			})
 		}
 		return &baton.Actor{AccountID: u.AccountID, User: userFromRow(u), SessionToken: token}, nil
 	case strings.HasPrefix(token, IntegrationTokenPrefix):
@@ -270,7 +355,8 @@ func (d *DB) Authenticate(ctx context.Context, token string) (*baton.Actor, erro
 			return nil, fmt.Errorf("authenticate: %w", err)
 		}
 		u, err := q.GetUser(ctx, db.GetUserParams{ID: t.UserID, AccountID: t.AccountID})
-		if err != nil {
+		if err != nil || u.DeactivatedAt != nil {
+			// A deactivated user's tokens stop working with them.
 			return nil, errBadToken
 		}
 		now := d.Now()
@@ -292,7 +378,101 @@ func (d *DB) Authenticate(ctx context.Context, token string) (*baton.Actor, erro
 	return nil, errBadToken
 }
 
-// Logout ends a session.
-func (d *DB) Logout(ctx context.Context, token string) error {
-	return d.Write(ctx, func(tx *Tx) error { return tx.DeleteSession(ctx, hashToken(token)) })
+// Logout ends a session; also runs in the same transaction.
+func (d *DB) Logout(ctx context.Context, token string, also ...func(*Tx) error) error {
+	return d.Write(ctx, func(tx *Tx) error {
+		if err := tx.DeleteSession(ctx, hashToken(token)); err != nil {
+			return err
+		}
+		for _, f := range also {
+			if err := f(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// EndSessions ends every session of a user but keep (a raw session token, or "" for
+// none) and reports how many ended; also runs in the same transaction.
+func (d *DB) EndSessions(ctx context.Context, userID, keep string, also ...func(*Tx) error) (int64, error) {
+	var n int64
+	err := d.Write(ctx, func(tx *Tx) error {
+		var err error
+		if n, err = tx.DeleteUserSessions(ctx, db.DeleteUserSessionsParams{UserID: userID, TokenHash: hashOrNone(keep)}); err != nil {
+			return err
+		}
+		for _, f := range also {
+			if err := f(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// SetDeactivated deactivates (or reactivates) a user of the account. Deactivation ends
+// their sessions and takes them offline; their integration tokens stop working while they
+// are deactivated. The last active owner cannot be deactivated. also runs in the same
+// transaction.
+func (d *DB) SetDeactivated(ctx context.Context, accountID, id string, deactivate bool, also ...func(*Tx, *baton.User) error) (*baton.User, error) {
+	var out *baton.User
+	err := d.Write(ctx, func(tx *Tx) error {
+		u, err := tx.GetUser(ctx, db.GetUserParams{ID: id, AccountID: accountID})
+		if isNoRows(err) {
+			return baton.NotFound("User")
+		} else if err != nil {
+			return err
+		}
+		var at *time.Time
+		if deactivate {
+			if u.DeactivatedAt != nil {
+				at = u.DeactivatedAt
+			} else {
+				now := tx.Now()
+				at = &now
+			}
+			if u.Role == string(baton.RoleOwner) {
+				n, err := tx.CountActiveOwners(ctx, accountID)
+				if err != nil {
+					return err
+				}
+				if n <= 1 && u.DeactivatedAt == nil {
+					return baton.Errorf(baton.ECONFLICT, "An account needs at least one active owner.")
+				}
+			}
+			if _, err := tx.DeleteUserSessions(ctx, db.DeleteUserSessionsParams{UserID: u.ID, TokenHash: ""}); err != nil {
+				return err
+			}
+			u.Availability = string(baton.AvailabilityOffline)
+		}
+		if err := tx.SetUserDeactivated(ctx, db.SetUserDeactivatedParams{DeactivatedAt: at, ID: u.ID, AccountID: accountID}); err != nil {
+			return err
+		}
+		u.DeactivatedAt = at
+		out = userFromRow(u)
+		return runAlso(tx, out, also)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// hashOrNone is the stored hash of a raw session token, or "" (which no stored hash is).
+func hashOrNone(token string) string {
+	if token == "" {
+		return ""
+	}
+	return hashToken(token)
+}
+
+func runAlso(tx *Tx, u *baton.User, also []func(*Tx, *baton.User) error) error {
+	for _, f := range also {
+		if err := f(tx, u); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
@@ -51,7 +52,11 @@ func (d *DB) OpenSession(ctx context.Context, c baton.VisitorSessionCreate) (*ba
 		return nil, fmt.Errorf("open session: %w", err)
 	}
 	if bot.IdentityVerification {
-		if c.UserID == "" || !hmac.Equal([]byte(IdentityHash(bot.IdentitySecret, c.UserID)), []byte(strings.ToLower(c.UserHash))) {
+		key, err := d.openIdentitySecret(bot.IdentitySecret)
+		if err != nil {
+			return nil, fmt.Errorf("open session: identity secret: %w", err)
+		}
+		if c.UserID == "" || !hmac.Equal([]byte(IdentityHash(key, c.UserID)), []byte(strings.ToLower(c.UserHash))) {
 			return nil, baton.Errorf(baton.EUNAUTHORIZED, "This chatbot requires a verified user: user_id and a valid user_hash are needed.")
 		}
 	}
@@ -116,24 +121,93 @@ func (d *DB) OpenSession(ctx context.Context, c baton.VisitorSessionCreate) (*ba
 
 var errBadVisitor = baton.Errorf(baton.EUNAUTHORIZED, "The visitor token is missing or not valid: open a session first.")
 
-// AuthenticateVisitor resolves a visitor token.
+var errExpiredVisitor = baton.Errorf(baton.EUNAUTHORIZED, "The visitor token has expired: open a new session.")
+
+// Visitor token lifetimes (issue 18, item 14), unless SetVisitorTokenLifetime says otherwise:
+// a token unused for the idle lifetime, or older than the absolute one, no longer resolves.
+const (
+	DefaultVisitorTokenIdle     = 30 * 24 * time.Hour
+	DefaultVisitorTokenLifetime = 180 * 24 * time.Hour
+	// visitorTouchEvery is how stale a token's stored last use may get: the message path
+	// writes it at most this often per token, not on every request (a tenth of the idle
+	// lifetime when that is shorter, so that a token is never refused much before its time).
+	visitorTouchEvery = time.Hour
+)
+
+// SetVisitorTokenLifetime sets how long a visitor token lives: idle since its last use,
+// and at most absolute since it was made (0 keeps the default). Call it while wiring.
+func (d *DB) SetVisitorTokenLifetime(idle, absolute time.Duration) {
+	d.visitors.mu.Lock()
+	defer d.visitors.mu.Unlock()
+	d.visitors.idle, d.visitors.absolute = idle, absolute
+}
+
+// AuthenticateVisitor resolves a visitor token; an expired one is refused (unauthorized).
 func (d *DB) AuthenticateVisitor(ctx context.Context, token string) (*baton.Visitor, error) {
 	if !strings.HasPrefix(token, VisitorTokenPrefix) {
 		return nil, errBadVisitor
 	}
 	hash := hashToken(token)
-	if v, ok := d.visitors.get(hash); ok {
-		return &v, nil
+	now := d.Now()
+	e, ok := d.visitors.get(hash)
+	if !ok || d.visitors.expired(e, now) {
+		// Not cached, or expired by what this node knows: another node may have seen the
+		// token since, so the database decides.
+		var err error
+		if e, err = d.readVisitorToken(ctx, hash); err != nil {
+			return nil, err
+		}
+		if d.visitors.expired(e, now) {
+			return nil, errExpiredVisitor
+		}
 	}
-	r, err := d.read().GetVisitorToken(ctx, hash)
-	if isNoRows(err) {
-		return nil, errBadVisitor
-	} else if err != nil {
-		return nil, fmt.Errorf("authenticate visitor: %w", err)
+	if now.Sub(e.lastUsed) >= d.visitors.touchEvery() {
+		if err := d.Write(ctx, func(tx *Tx) error {
+			_, err := tx.Conn().Exec(ctx, `UPDATE visitor_tokens SET last_used_at = $1 WHERE token_hash = $2`, now, hash)
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("authenticate visitor: touch: %w", err)
+		}
+		e.lastUsed = now
 	}
-	v := baton.Visitor{AccountID: r.AccountID, ChatbotID: r.ChatbotID, ContactID: r.ContactID, SessionID: r.SessionID}
-	d.visitors.put(hash, v)
+	d.visitors.put(hash, e)
+	v := e.Visitor
 	return &v, nil
+}
+
+func (d *DB) readVisitorToken(ctx context.Context, hash string) (visitorEntry, error) {
+	var e visitorEntry
+	var lastUsed *time.Time
+	err := d.Reader().QueryRow(ctx, `SELECT c.id, c.account_id, c.chatbot_id, c.session_id, t.created_at, t.last_used_at
+FROM visitor_tokens t JOIN contacts c ON c.id = t.contact_id WHERE t.token_hash = $1`, hash).
+		Scan(&e.ContactID, &e.AccountID, &e.ChatbotID, &e.SessionID, &e.created, &lastUsed)
+	if isNoRows(err) {
+		return e, errBadVisitor
+	} else if err != nil {
+		return e, fmt.Errorf("authenticate visitor: %w", err)
+	}
+	e.lastUsed = e.created
+	if lastUsed != nil && lastUsed.After(e.created) {
+		e.lastUsed = *lastUsed
+	}
+	return e, nil
+}
+
+// PruneVisitorTokens deletes the visitor tokens that have expired (the prune job).
+func (d *DB) PruneVisitorTokens(ctx context.Context) (int64, error) {
+	idle, absolute := d.visitors.lifetimes()
+	var n int64
+	err := d.Write(ctx, func(tx *Tx) error {
+		now := tx.Now()
+		tag, err := tx.Conn().Exec(ctx, `DELETE FROM visitor_tokens WHERE created_at < $1 OR COALESCE(last_used_at, created_at) < $2`,
+			now.Add(-absolute), now.Add(-idle))
+		if err != nil {
+			return fmt.Errorf("prune visitor tokens: %w", err)
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	return n, err
 }
 
 // visitorCacheSize bounds the visitors a node remembers (twice this, at most).
@@ -143,41 +217,73 @@ const visitorCacheSize = 20000
 // that a visitor's every message and poll need not read it from the database (a tenth of
 // the server's CPU at 2,000 messages/s on SQLite). That is safe because what a token names
 // never changes: a token is made with its contact, a contact keeps its account, chatbot
-// and session, and neither tokens nor contacts are deleted. Should that change, the cache
-// must be told. Two generations: the newer fills to visitorCacheSize, then becomes the
-// older and the older is dropped; a hit in the older moves back to the newer.
+// and session. A token's expiry is checked on every use against the times cached with it:
+// the cached last use is never later than the stored one, so the cache may only think a
+// token expired too early — and then the database is asked. Two generations: the newer
+// fills to visitorCacheSize, then becomes the older and the older is dropped; a hit in the
+// older moves back to the newer.
 type visitorCache struct {
-	mu       sync.Mutex
-	cur, old map[string]baton.Visitor
+	mu             sync.Mutex
+	cur, old       map[string]visitorEntry
+	idle, absolute time.Duration // 0: the defaults
 }
 
-func (c *visitorCache) get(hash string) (baton.Visitor, bool) {
+// visitorEntry is a token's visitor with its creation and (at most an hour stale) last use.
+type visitorEntry struct {
+	baton.Visitor
+	created, lastUsed time.Time
+}
+
+func (c *visitorCache) lifetimes() (idle, absolute time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if v, ok := c.cur[hash]; ok {
-		return v, true
+	idle, absolute = c.idle, c.absolute
+	if idle <= 0 {
+		idle = DefaultVisitorTokenIdle
 	}
-	v, ok := c.old[hash]
+	if absolute <= 0 {
+		absolute = DefaultVisitorTokenLifetime
+	}
+	return idle, absolute
+}
+
+func (c *visitorCache) touchEvery() time.Duration {
+	idle, _ := c.lifetimes()
+	return min(visitorTouchEvery, idle/10)
+}
+
+func (c *visitorCache) expired(e visitorEntry, now time.Time) bool {
+	idle, absolute := c.lifetimes()
+	return now.Sub(e.lastUsed) > idle || now.Sub(e.created) > absolute
+}
+
+func (c *visitorCache) get(hash string) (visitorEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.cur[hash]; ok {
+		return e, true
+	}
+	e, ok := c.old[hash]
 	if ok {
-		c.putLocked(hash, v)
+		c.putLocked(hash, e)
 	}
-	return v, ok
+	return e, ok
 }
 
-func (c *visitorCache) put(hash string, v baton.Visitor) {
+func (c *visitorCache) put(hash string, e visitorEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.putLocked(hash, v)
+	c.putLocked(hash, e)
 }
 
-func (c *visitorCache) putLocked(hash string, v baton.Visitor) {
+func (c *visitorCache) putLocked(hash string, e visitorEntry) {
 	if len(c.cur) >= visitorCacheSize {
 		c.old, c.cur = c.cur, nil
 	}
 	if c.cur == nil {
-		c.cur = make(map[string]baton.Visitor, 64)
+		c.cur = make(map[string]visitorEntry, 64)
 	}
-	c.cur[hash] = v
+	c.cur[hash] = e
 }
 
 // VisitorConversation returns the id of the visitor's current conversation.

@@ -13,14 +13,14 @@ func TestVisitorCacheGenerations(t *testing.T) {
 	var c visitorCache
 	key := func(i int) string { return fmt.Sprintf("h%d", i) }
 	for i := range visitorCacheSize {
-		c.put(key(i), baton.Visitor{ContactID: key(i)})
+		c.put(key(i), visitorEntry{Visitor: baton.Visitor{ContactID: key(i)}})
 	}
-	c.put("next", baton.Visitor{ContactID: "next"}) // the first generation becomes the older
+	c.put("next", visitorEntry{Visitor: baton.Visitor{ContactID: "next"}}) // the first generation becomes the older
 	if v, ok := c.get(key(0)); !ok || v.ContactID != key(0) {
 		t.Fatalf("get(h0) = %+v, %v: the older generation is still read", v, ok)
 	}
 	for i := range visitorCacheSize { // a whole new generation: the older one goes
-		c.put(fmt.Sprintf("n%d", i), baton.Visitor{})
+		c.put(fmt.Sprintf("n%d", i), visitorEntry{})
 	}
 	if _, ok := c.get(key(0)); !ok {
 		t.Error("h0 was read again in the newer generation, but is gone")

@@ -88,6 +88,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		serve(w, r, "widget.js", h.js)
 	case "/demo", "/demo/":
 		hd.Set("Content-Type", "text/html; charset=utf-8")
+		setDemoSecurity(hd)
 		if h.demo == nil {
 			hd.Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -95,11 +96,21 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		hd.Set("Cache-Control", "no-cache")
-		hd.Set("Referrer-Policy", "same-origin")
 		serve(w, r, "demo.html", h.demo)
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// setDemoSecurity gives the demo page the console's protection (issue 18, item 11), fitted
+// to what it loads: its own inline styles, the widget script from this server, and the
+// widget's API and socket on this server. No other script runs and no site may frame it.
+func setDemoSecurity(hd http.Header) {
+	hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
+		"img-src 'self' data: blob:; media-src 'self' data: blob:; connect-src 'self'; "+
+		"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "same-origin")
 }
 
 // serve writes an asset, answering If-None-Match with 304.

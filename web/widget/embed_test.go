@@ -116,3 +116,27 @@ func TestHandlerServesTheEmbeddedDist(t *testing.T) {
 		t.Errorf("GET /demo Content-Type = %q, want text/html; charset=utf-8", got)
 	}
 }
+
+func TestDemoPageHasThePageSecurityHeaders(t *testing.T) {
+	h := newHandler(fstest.MapFS{
+		"widget.js": {Data: []byte("(function(){})();")},
+		"demo.html": {Data: []byte("<!doctype html><title>Acme</title>")},
+	})
+	res := get(t, h, "GET", "/demo", nil)
+	want := map[string]string{
+		"X-Frame-Options":        "DENY",
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "same-origin",
+	}
+	for k, v := range want {
+		if got := res.Header.Get(k); got != v {
+			t.Errorf("GET /demo %s = %q, want %q", k, got, v)
+		}
+	}
+	csp := res.Header.Get("Content-Security-Policy")
+	for _, d := range []string{"script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'"} {
+		if !strings.Contains(csp, d) {
+			t.Errorf("GET /demo Content-Security-Policy = %q, want %s", csp, d)
+		}
+	}
+}

@@ -136,6 +136,8 @@ func New(t testing.TB, db *store.DB, adapters ...channel.Adapter) *Env {
 		}
 	})
 	db.Now = e.Clock.Now
+	// The tests move the clock by days (a reply window); sessions outlast that.
+	db.SessionIdle, db.SessionMax = 365*24*time.Hour, 365*24*time.Hour
 	db.Publisher = e.Events
 	box, err := secret.New(bytes.Repeat([]byte{9}, 32))
 	if err != nil {

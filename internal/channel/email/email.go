@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/mail"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/channel"
+	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/emersion/go-imap/v2/imapclient"
 	gomail "github.com/wneessen/go-mail"
@@ -33,6 +35,40 @@ type Adapter struct {
 	// TLSConfig, when set, is the base of the TLS settings with the mail servers (tests
 	// trust their own certificate with it); nil means the system's roots.
 	TLSConfig *tls.Config
+	// Guard checks the mail servers when they are configured and every connection made
+	// to them (SSRF); its zero value refuses private addresses.
+	Guard outbound.Guard
+}
+
+// connectError is a mail server that could not be reached: connection refused, timeout,
+// no route, a TLS failure, a service that is not a mail server, or an address the guard
+// refuses. Its text is the same whatever the cause, so that the settings cannot be used
+// to probe the network; the cause is for the log only.
+type connectError struct {
+	proto, addr string
+	err         error
+}
+
+func (e *connectError) Error() string {
+	return fmt.Sprintf("Could not connect to the %s server at %s.", e.proto, e.addr)
+}
+
+func (e *connectError) Unwrap() error { return e.err }
+
+// detail is the text of err for the log: the cause of a connectError included.
+func detail(err error) string {
+	var ce *connectError
+	if errors.As(err, &ce) {
+		return ce.Error() + " " + errorText(ce.err)
+	}
+	return errorText(err)
+}
+
+func (a *Adapter) logger() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // tlsFor is the TLS configuration for a server host.
@@ -79,19 +115,28 @@ func (a *Adapter) timeout() time.Duration {
 	return 30 * time.Second
 }
 
-// Connect checks the from address, signs in to the IMAP server (when one is set) and
-// opens an SMTP session.
+// Connect checks the from address and the servers' hosts (the outbound guard), signs in
+// to the IMAP server (when one is set) and opens an SMTP session. A server that cannot be
+// reached is refused with the same message whatever the cause (logged).
 func (a *Adapter) Connect(ctx context.Context, c *store.ChannelConfig, hookURL string) error {
 	if _, err := mail.ParseAddress(c.Setting("from_address")); err != nil {
 		return baton.Invalid("from_address is not an email address.")
+	}
+	for _, field := range []string{"imap_host", "smtp_host"} {
+		if h := c.Setting(field); h != "" {
+			if err := a.Guard.CheckHost(ctx, h); err != nil {
+				return baton.Invalid("%s: %s.", field, strings.TrimSuffix(err.Error(), "."))
+			}
+		}
 	}
 	if c.Setting("imap_host") != "" {
 		if c.Setting("imap_user") == "" {
 			return baton.Invalid("imap_user is required with an IMAP server.")
 		}
-		cl, err := dialIMAP(c, &imapclient.Options{TLSConfig: tlsFor(a.TLSConfig, c.Setting("imap_host"))}, a.timeout())
+		cl, err := dialIMAP(c, &imapclient.Options{TLSConfig: tlsFor(a.TLSConfig, c.Setting("imap_host"))}, a.timeout(), a.Guard)
 		if err != nil {
-			return baton.Invalid("The IMAP server could not be reached: %s", errorText(err))
+			a.logger().Warn("email: IMAP server", "chatbot", c.ChatbotID, "err", detail(err))
+			return baton.Invalid("%s", err.Error())
 		}
 		defer cl.Close()
 		if err := cl.Login(c.Setting("imap_user"), c.Secrets["imap_password"]).Wait(); err != nil {
@@ -109,14 +154,30 @@ func (a *Adapter) Connect(ctx context.Context, c *store.ChannelConfig, hookURL s
 	ctx, cancel := context.WithTimeout(ctx, a.timeout())
 	defer cancel()
 	if err := cl.DialWithContext(ctx); err != nil {
-		return baton.Invalid("The SMTP server refused the connection: %s", errorText(err))
+		a.logger().Warn("email: SMTP server", "chatbot", c.ChatbotID, "err", errorText(err))
+		if smtpAuthFailed(err) {
+			return baton.Invalid("The SMTP server refused the sign-in.")
+		}
+		return baton.Invalid("%s", smtpUnreachable(c).Error())
 	}
 	return cl.Close()
 }
 
-// dialIMAP connects to the channel's IMAP server: TLS from the start when imap_tls,
-// plain text otherwise (for a server on the same host or network).
-func dialIMAP(c *store.ChannelConfig, opts *imapclient.Options, timeout time.Duration) (*imapclient.Client, error) {
+// smtpAuthFailed reports whether a failed SMTP session got as far as the sign-in: the
+// server is a mail server, whose refusal may be said.
+func smtpAuthFailed(err error) bool {
+	return strings.Contains(err.Error(), "SMTP AUTH failed") || strings.Contains(err.Error(), "does not support SMTP AUTH")
+}
+
+// smtpUnreachable is the error of an SMTP server that could not be reached.
+func smtpUnreachable(c *store.ChannelConfig) *connectError {
+	return &connectError{proto: "SMTP", addr: net.JoinHostPort(c.Setting("smtp_host"), c.Setting("smtp_port"))}
+}
+
+// dialIMAP connects to the channel's IMAP server through the guard and waits for its
+// greeting: TLS from the start when imap_tls, plain text otherwise (for a server on the
+// same host or network). Any failure is a *connectError.
+func dialIMAP(c *store.ChannelConfig, opts *imapclient.Options, timeout time.Duration, guard outbound.Guard) (*imapclient.Client, error) {
 	port := c.Setting("imap_port")
 	if port == "" || port == "0" {
 		port = "143"
@@ -127,14 +188,26 @@ func dialIMAP(c *store.ChannelConfig, opts *imapclient.Options, timeout time.Dur
 	if opts == nil {
 		opts = &imapclient.Options{}
 	}
-	if opts.Dialer == nil {
-		opts.Dialer = dialer(timeout)
-	}
-	addr := c.Setting("imap_host") + ":" + port
+	opts.Dialer = guard.Dialer(timeout)
+	addr := net.JoinHostPort(c.Setting("imap_host"), port)
+	dial := imapclient.DialInsecure
 	if c.Setting("imap_tls") == "true" {
-		return imapclient.DialTLS(addr, opts)
+		dial = imapclient.DialTLS
 	}
-	return imapclient.DialInsecure(addr, opts)
+	cl, err := dial(addr, opts)
+	if err != nil {
+		return nil, &connectError{proto: "IMAP", addr: addr, err: err}
+	}
+	// An open port that is not an IMAP server fails here, as a closed one fails above:
+	// the same error. A server that says nothing is given up after timeout.
+	silent := time.AfterFunc(timeout, func() { cl.Close() })
+	err = cl.WaitGreeting()
+	silent.Stop()
+	if err != nil {
+		cl.Close()
+		return nil, &connectError{proto: "IMAP", addr: addr, err: err}
+	}
+	return cl, nil
 }
 
 // smtpClient builds the SMTP client of a channel: implicit TLS when smtp_tls, else
@@ -142,13 +215,16 @@ func dialIMAP(c *store.ChannelConfig, opts *imapclient.Options, timeout time.Dur
 // for the mechanisms that send the password).
 func (a *Adapter) smtpClient(c *store.ChannelConfig) (*gomail.Client, error) {
 	port, _ := strconv.Atoi(c.Setting("smtp_port"))
-	opts := []gomail.Option{gomail.WithPort(port), gomail.WithTimeout(a.timeout()),
-		gomail.WithTLSConfig(tlsFor(a.TLSConfig, c.Setting("smtp_host")))}
+	tlsConfig := tlsFor(a.TLSConfig, c.Setting("smtp_host"))
+	// Every connection passes the guard. With implicit TLS the dialer makes the TLS
+	// connection itself (go-mail does not wrap a dialer of its own); go-mail then finds the
+	// connection encrypted, as it would with WithSSL.
+	dial := a.Guard.Dialer(a.timeout()).DialContext
 	if c.Setting("smtp_tls") == "true" {
-		opts = append(opts, gomail.WithSSL())
-	} else {
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+		dial = (&tls.Dialer{NetDialer: a.Guard.Dialer(a.timeout()), Config: tlsConfig}).DialContext
 	}
+	opts := []gomail.Option{gomail.WithPort(port), gomail.WithTimeout(a.timeout()), gomail.WithTLSConfig(tlsConfig),
+		gomail.WithDialContextFunc(dial), gomail.WithTLSPolicy(gomail.TLSOpportunistic)}
 	if u := c.Setting("smtp_user"); u != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(u),
 			gomail.WithPassword(c.Secrets["smtp_password"]))
@@ -251,16 +327,22 @@ func (a *Adapter) Send(ctx context.Context, c *store.ChannelConfig, m *channel.O
 	ctx, cancel := context.WithTimeout(ctx, 2*a.timeout())
 	defer cancel()
 	if err := cl.DialAndSendWithContext(ctx, msg); err != nil {
-		return "", smtpError(err)
+		return "", a.smtpError(c, err)
 	}
 	return id, nil
 }
 
-// smtpError sorts an SMTP failure: 5xx answers are final, the rest is retried.
-func smtpError(err error) error {
-	reason := "Email: " + err.Error()
+// smtpError sorts an SMTP failure: 5xx answers are final, the rest is retried. What is
+// not a server's answer (the server could not be reached) says so in the same words
+// whatever the cause, which is logged.
+func (a *Adapter) smtpError(c *store.ChannelConfig, err error) error {
 	var se *gomail.SendError
-	if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
+	if !errors.As(err, &se) || se.ErrorCode() == 0 {
+		a.logger().Warn("email: SMTP server", "chatbot", c.ChatbotID, "err", errorText(err))
+		return channel.Temporary("Email: %s", smtpUnreachable(c).Error())
+	}
+	reason := "Email: " + err.Error()
+	if !se.IsTemp() && se.ErrorCode() >= 500 {
 		return channel.Permanent("%s", reason)
 	}
 	return channel.Temporary("%s", reason)

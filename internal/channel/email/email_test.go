@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -14,12 +15,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/channel/channeltest"
 	"github.com/baton-chat/baton/internal/channel/email"
+	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
 	"github.com/emersion/go-imap/v2"
@@ -279,7 +282,7 @@ func TestEmail(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		serverTLS, clientTLS := testTLS(t)
 		box, out := newMailbox(t), newRelay(t, serverTLS)
-		adapter := &email.Adapter{TLSConfig: clientTLS}
+		adapter := &email.Adapter{TLSConfig: clientTLS, Guard: outbound.Guard{AllowPrivate: true}}
 		e := channeltest.New(t, db, adapter)
 		// IDLE only: new mail must arrive long before a poll would find it.
 		poller := &email.Poller{DB: db, Service: e.Service, Adapter: adapter, Logger: e.Logger, PollInterval: channeltest.Timeout * 10}
@@ -497,7 +500,7 @@ func TestEmailPollsWithoutIdle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		serverTLS, clientTLS := testTLS(t)
 		box, out := newMailbox(t), newRelay(t, serverTLS)
-		adapter := &email.Adapter{TLSConfig: clientTLS}
+		adapter := &email.Adapter{TLSConfig: clientTLS, Guard: outbound.Guard{AllowPrivate: true}}
 		e := channeltest.New(t, db, adapter)
 		poller := &email.Poller{DB: db, Service: e.Service, Adapter: adapter, Logger: e.Logger, PollInterval: 200 * time.Millisecond}
 		e.Service.OnChange = poller.Reload
@@ -518,5 +521,130 @@ func TestEmailPollsWithoutIdle(t *testing.T) {
 		if n := e.LogCount("email: waiting for new mail"); n != 0 {
 			t.Errorf("IDLE was tried %d times on a server without it", n)
 		}
+	})
+}
+
+// notMail is an open port that is not a mail server: it greets like an SSH server and
+// counts the connections it accepts.
+func notMail(t *testing.T) (string, *atomic.Int32) {
+	t.Helper()
+	var accepted atomic.Int32
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			go func() {
+				defer c.Close()
+				io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n")
+				io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	return ln.Addr().String(), &accepted
+}
+
+// closedPort is a loopback address where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestEmailServersPassTheOutboundGuard: imap_host and smtp_host are refused on a loopback
+// or private address (400 naming the field and the switch) unless the operator allows
+// private targets; allowed, a closed port and an open port that is not a mail server get
+// the same message, which does not say why (the settings cannot probe the network).
+func TestEmailServersPassTheOutboundGuard(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		adapter := &email.Adapter{Timeout: 5 * time.Second}
+		e := channeltest.New(t, db, adapter)
+		put := func(cfg map[string]any) (int, string) {
+			r := e.AsOwner(t, "PUT", "/api/v1/chatbots/demo/channels/email", cfg)
+			var body struct {
+				Error struct{ Code, Message string }
+			}
+			json.Unmarshal(r.Body, &body)
+			if r.Status != http.StatusOK && body.Error.Code != "invalid" {
+				t.Errorf("PUT email = %d %s, want 200 or 400 invalid", r.Status, r.Body)
+			}
+			return r.Status, body.Error.Message
+		}
+		relay := newRelay(t, nil)
+		smtpHost, smtpPort := hostPort(t, relay.addr)
+		cfg := func(imapAddr, smtpAddr string) map[string]any {
+			c := map[string]any{"from_address": "support@acme.test", "smtp_host": smtpHost, "smtp_port": smtpPort, "smtp_tls": false,
+				"imap_host": "", "imap_user": imapUser, "imap_password": imapPass, "imap_tls": false}
+			if imapAddr != "" {
+				c["imap_host"], c["imap_port"] = hostPort(t, imapAddr)
+			}
+			if smtpAddr != "" {
+				c["smtp_host"], c["smtp_port"] = hostPort(t, smtpAddr)
+			}
+			return c
+		}
+
+		channeltest.Step(t, "private mail servers are refused at configuration", func(t *testing.T) {
+			probe, accepted := notMail(t)
+			for _, c := range []struct {
+				field, host string
+			}{{"imap_host", "127.0.0.1"}, {"imap_host", "localhost"}, {"imap_host", "169.254.169.254"}, {"imap_host", "10.0.0.5"},
+				{"imap_host", "::1"}, {"imap_host", "2130706433"}, {"imap_host", "127.1"}, {"smtp_host", "127.0.0.1"}, {"smtp_host", "192.168.1.1"}} {
+				body := cfg("", probe)
+				if c.field == "imap_host" {
+					body = cfg(probe, probe)
+				}
+				body[c.field] = c.host
+				status, msg := put(body)
+				if status != http.StatusBadRequest || !strings.Contains(msg, c.field) || !strings.Contains(msg, "BATON_ALLOW_PRIVATE_WEBHOOKS") {
+					t.Errorf("PUT email with %s %s = %d %q, want 400 naming %s and BATON_ALLOW_PRIVATE_WEBHOOKS", c.field, c.host, status, msg, c.field)
+				}
+			}
+			if n := accepted.Load(); n != 0 {
+				t.Errorf("the loopback server got %d connections, want 0", n)
+			}
+		})
+
+		adapter.Guard = outbound.Guard{AllowPrivate: true}
+		channeltest.Step(t, "allowed, an unreachable server gets one message whatever the cause", func(t *testing.T) {
+			for _, proto := range []string{"IMAP", "SMTP"} {
+				var msgs []string
+				open, _ := notMail(t)
+				for _, addr := range []string{closedPort(t), open} {
+					body := cfg(addr, "")
+					if proto == "SMTP" {
+						body = cfg("", addr)
+					}
+					status, msg := put(body)
+					want := "Could not connect to the " + proto + " server at " + addr + "."
+					if status != http.StatusBadRequest || msg != want {
+						t.Errorf("PUT email with the %s server at %s = %d %q, want 400 %q", proto, addr, status, msg, want)
+					}
+					msgs = append(msgs, strings.ReplaceAll(msg, addr, "ADDR"))
+					if l := strings.ToLower(msg); strings.Contains(l, "refused") || strings.Contains(l, "ssh") || strings.Contains(l, "greeting") {
+						t.Errorf("the message says why: %q", msg)
+					}
+				}
+				if msgs[0] != msgs[1] {
+					t.Errorf("%s: closed port %q, open non-mail port %q: want the same message", proto, msgs[0], msgs[1])
+				}
+			}
+			// And the real servers still work.
+			if status, msg := put(cfg("", "")); status != http.StatusOK {
+				t.Errorf("PUT email with the relay = %d %q, want 200", status, msg)
+			}
+		})
 	})
 }

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 	"time"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/channel"
+	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -153,7 +153,7 @@ func (p *Poller) mailbox(ctx context.Context, c *store.ChannelConfig) {
 			return
 		}
 		problem := "IMAP: " + errorText(err)
-		log.Warn("email: mailbox", "err", problem, "retry_in", backoff.String())
+		log.Warn("email: mailbox", "err", "IMAP: "+detail(err), "retry_in", backoff.String())
 		if problem != reported {
 			reported = problem
 			p.report(c, problem)
@@ -177,8 +177,9 @@ func (p *Poller) report(c *store.ChannelConfig, problem string) {
 func (p *Poller) session(ctx context.Context, c *store.ChannelConfig, connected func()) error {
 	arrived := make(chan struct{}, 1)
 	var base *tls.Config
+	var guard outbound.Guard
 	if p.Adapter != nil {
-		base = p.Adapter.TLSConfig
+		base, guard = p.Adapter.TLSConfig, p.Adapter.Guard
 	}
 	opts := &imapclient.Options{TLSConfig: tlsFor(base, c.Setting("imap_host")), UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 		Mailbox: func(d *imapclient.UnilateralDataMailbox) {
@@ -190,7 +191,7 @@ func (p *Poller) session(ctx context.Context, c *store.ChannelConfig, connected 
 			}
 		},
 	}}
-	cl, err := dialIMAP(c, opts, orDefault(p.Timeout, 30*time.Second))
+	cl, err := dialIMAP(c, opts, orDefault(p.Timeout, 30*time.Second), guard)
 	if err != nil {
 		return err
 	}
@@ -311,5 +312,3 @@ func (p *Poller) store(ctx context.Context, c *store.ChannelConfig, raw []byte) 
 	}
 	return nil
 }
-
-func dialer(timeout time.Duration) *net.Dialer { return &net.Dialer{Timeout: timeout} }

@@ -37,6 +37,7 @@ func TestMessenger(t *testing.T) {
 			if string(r.Body) != "CHALLENGE_ACCEPTED" {
 				t.Errorf("challenge answer = %q", r.Body)
 			}
+			wantPlainEcho(t, r)
 			q.Set("hub.mode", "unsubscribe")
 			channeltest.Want(t, e.Do(t, "GET", hookPath+"?"+q.Encode(), nil, nil), http.StatusForbidden, "a challenge of another mode")
 		})

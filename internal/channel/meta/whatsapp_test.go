@@ -47,6 +47,7 @@ func TestWhatsApp(t *testing.T) {
 			if string(r.Body) != "1158201444" {
 				t.Errorf("challenge answer = %q, want the challenge", r.Body)
 			}
+			wantPlainEcho(t, r)
 			q.Set("hub.verify_token", "guess")
 			channeltest.Want(t, e.Do(t, "GET", hookPath+"?"+q.Encode(), nil, nil), http.StatusForbidden, "a challenge with a wrong verify token")
 		})
@@ -245,4 +246,16 @@ func (g *fakeGraph) wamidOf(t *testing.T, text string) string {
 		t.Fatalf("nothing was sent with %q", text)
 	}
 	return id
+}
+
+// wantPlainEcho checks that the echoed verification challenge cannot be read as a page
+// (issue 18, item 14).
+func wantPlainEcho(t *testing.T, r channeltest.Response) {
+	t.Helper()
+	if got := r.Header.Get("Content-Type"); got != "text/plain; charset=utf-8" {
+		t.Errorf("challenge Content-Type = %q, want text/plain; charset=utf-8", got)
+	}
+	if got := r.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("challenge X-Content-Type-Options = %q, want nosniff", got)
+	}
 }

@@ -26,7 +26,7 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) er
 }
 
 const getAccount = `-- name: GetAccount :one
-SELECT id, name, next_number, created_at, next_ticket_number FROM accounts WHERE id = $1
+SELECT id, name, next_number, created_at, next_ticket_number, audit_retention_days FROM accounts WHERE id = $1
 `
 
 func (q *Queries) GetAccount(ctx context.Context, id string) (Account, error) {
@@ -38,12 +38,13 @@ func (q *Queries) GetAccount(ctx context.Context, id string) (Account, error) {
 		&i.NextNumber,
 		&i.CreatedAt,
 		&i.NextTicketNumber,
+		&i.AuditRetentionDays,
 	)
 	return i, err
 }
 
 const listAccounts = `-- name: ListAccounts :many
-SELECT id, name, next_number, created_at, next_ticket_number FROM accounts ORDER BY created_at
+SELECT id, name, next_number, created_at, next_ticket_number, audit_retention_days FROM accounts ORDER BY created_at
 `
 
 func (q *Queries) ListAccounts(ctx context.Context) ([]Account, error) {
@@ -61,6 +62,7 @@ func (q *Queries) ListAccounts(ctx context.Context) ([]Account, error) {
 			&i.NextNumber,
 			&i.CreatedAt,
 			&i.NextTicketNumber,
+			&i.AuditRetentionDays,
 		); err != nil {
 			return nil, err
 		}

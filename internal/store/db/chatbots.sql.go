@@ -152,6 +152,24 @@ func (q *Queries) ListChatbots(ctx context.Context, accountID string) ([]Chatbot
 	return items, nil
 }
 
+const setChatbotIdentitySecret = `-- name: SetChatbotIdentitySecret :execrows
+UPDATE chatbots SET identity_secret = $3 WHERE id = $1 AND account_id = $2
+`
+
+type SetChatbotIdentitySecretParams struct {
+	ID             string
+	AccountID      string
+	IdentitySecret string
+}
+
+func (q *Queries) SetChatbotIdentitySecret(ctx context.Context, arg SetChatbotIdentitySecretParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setChatbotIdentitySecret, arg.ID, arg.AccountID, arg.IdentitySecret)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const updateChatbot = `-- name: UpdateChatbot :exec
 UPDATE chatbots SET name = $3, greeting = $4, handover_webhook_url = $5, message_webhook_url = $6,
     identity_verification = $7, settings = $8

@@ -58,7 +58,7 @@ func (q *Queries) CreateVisitorToken(ctx context.Context, arg CreateVisitorToken
 }
 
 const getContact = `-- name: GetContact :one
-SELECT id, account_id, chatbot_id, session_id, name, email, phone, attributes, created_at, last_seen_at FROM contacts WHERE id = $1 AND account_id = $2
+SELECT id, account_id, chatbot_id, session_id, name, email, phone, attributes, created_at, last_seen_at, erased_at FROM contacts WHERE id = $1 AND account_id = $2
 `
 
 type GetContactParams struct {
@@ -80,12 +80,13 @@ func (q *Queries) GetContact(ctx context.Context, arg GetContactParams) (Contact
 		&i.Attributes,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }
 
 const getContactBySession = `-- name: GetContactBySession :one
-SELECT id, account_id, chatbot_id, session_id, name, email, phone, attributes, created_at, last_seen_at FROM contacts WHERE chatbot_id = $1 AND session_id = $2
+SELECT id, account_id, chatbot_id, session_id, name, email, phone, attributes, created_at, last_seen_at, erased_at FROM contacts WHERE chatbot_id = $1 AND session_id = $2
 `
 
 type GetContactBySessionParams struct {
@@ -107,6 +108,7 @@ func (q *Queries) GetContactBySession(ctx context.Context, arg GetContactBySessi
 		&i.Attributes,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }

@@ -9,11 +9,12 @@ import (
 )
 
 type Account struct {
-	ID               string
-	Name             string
-	NextNumber       int64
-	CreatedAt        time.Time
-	NextTicketNumber int64
+	ID                 string
+	Name               string
+	NextNumber         int64
+	CreatedAt          time.Time
+	NextTicketNumber   int64
+	AuditRetentionDays int32
 }
 
 type AnalysisField struct {
@@ -49,6 +50,18 @@ type Attachment struct {
 	Size           int64
 	BlobKey        string
 	CreatedAt      time.Time
+}
+
+type AuditLog struct {
+	ID         string
+	AccountID  string
+	At         time.Time
+	ActorID    *string
+	ActorEmail string
+	Action     string
+	Target     string
+	Ip         string
+	Detail     string
 }
 
 type CannedResponse struct {
@@ -118,6 +131,7 @@ type Contact struct {
 	Attributes string
 	CreatedAt  time.Time
 	LastSeenAt *time.Time
+	ErasedAt   *time.Time
 }
 
 type Conversation struct {
@@ -287,10 +301,17 @@ type RateMark struct {
 }
 
 type Session struct {
-	TokenHash string
-	UserID    string
+	TokenHash  string
+	UserID     string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastSeenAt *time.Time
+}
+
+type SsoSignupDomain struct {
+	Domain    string
+	AccountID string
 	CreatedAt time.Time
-	ExpiresAt time.Time
 }
 
 type Tag struct {
@@ -335,12 +356,14 @@ type User struct {
 	CreatedAt      time.Time
 	LastActiveAt   *time.Time
 	LastAssignedAt *time.Time
+	DeactivatedAt  *time.Time
 }
 
 type VisitorToken struct {
-	TokenHash string
-	ContactID string
-	CreatedAt time.Time
+	TokenHash  string
+	ContactID  string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
 }
 
 type Webhook struct {

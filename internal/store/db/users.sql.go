@@ -10,6 +10,17 @@ import (
 	"time"
 )
 
+const countActiveOwners = `-- name: CountActiveOwners :one
+SELECT count(*) FROM users WHERE account_id = $1 AND role = 'owner' AND deactivated_at IS NULL
+`
+
+func (q *Queries) CountActiveOwners(ctx context.Context, accountID string) (int64, error) {
+	row := q.db.QueryRow(ctx, countActiveOwners, accountID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countAvailableAgents = `-- name: CountAvailableAgents :one
 SELECT count(*) FROM users WHERE account_id = $1 AND availability = 'online' AND last_active_at >= $2
 `
@@ -142,6 +153,23 @@ func (q *Queries) DeleteSession(ctx context.Context, tokenHash string) error {
 	return err
 }
 
+const deleteUserSessions = `-- name: DeleteUserSessions :execrows
+DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2
+`
+
+type DeleteUserSessionsParams struct {
+	UserID    string
+	TokenHash string
+}
+
+func (q *Queries) DeleteUserSessions(ctx context.Context, arg DeleteUserSessionsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUserSessions, arg.UserID, arg.TokenHash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getAPITokenByHash = `-- name: GetAPITokenByHash :one
 SELECT id, account_id, user_id, name, token_hash, scopes, created_at, last_used_at, revoked_at FROM api_tokens WHERE token_hash = $1
 `
@@ -175,7 +203,7 @@ func (q *Queries) GetRateMark(ctx context.Context, key string) (time.Time, error
 }
 
 const getSession = `-- name: GetSession :one
-SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = $1
+SELECT token_hash, user_id, created_at, expires_at, last_seen_at FROM sessions WHERE token_hash = $1
 `
 
 func (q *Queries) GetSession(ctx context.Context, tokenHash string) (Session, error) {
@@ -186,12 +214,13 @@ func (q *Queries) GetSession(ctx context.Context, tokenHash string) (Session, er
 		&i.UserID,
 		&i.CreatedAt,
 		&i.ExpiresAt,
+		&i.LastSeenAt,
 	)
 	return i, err
 }
 
 const getUser = `-- name: GetUser :one
-SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at FROM users WHERE id = $1 AND account_id = $2
+SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at, deactivated_at FROM users WHERE id = $1 AND account_id = $2
 `
 
 type GetUserParams struct {
@@ -217,12 +246,13 @@ func (q *Queries) GetUser(ctx context.Context, arg GetUserParams) (User, error) 
 		&i.CreatedAt,
 		&i.LastActiveAt,
 		&i.LastAssignedAt,
+		&i.DeactivatedAt,
 	)
 	return i, err
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at FROM users WHERE email = $1
+SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at, deactivated_at FROM users WHERE email = $1
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
@@ -243,12 +273,13 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.CreatedAt,
 		&i.LastActiveAt,
 		&i.LastAssignedAt,
+		&i.DeactivatedAt,
 	)
 	return i, err
 }
 
 const getUserByID = `-- name: GetUserByID :one
-SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at FROM users WHERE id = $1
+SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at, deactivated_at FROM users WHERE id = $1
 `
 
 func (q *Queries) GetUserByID(ctx context.Context, id string) (User, error) {
@@ -269,6 +300,7 @@ func (q *Queries) GetUserByID(ctx context.Context, id string) (User, error) {
 		&i.CreatedAt,
 		&i.LastActiveAt,
 		&i.LastAssignedAt,
+		&i.DeactivatedAt,
 	)
 	return i, err
 }
@@ -308,7 +340,7 @@ func (q *Queries) ListAPITokens(ctx context.Context, accountID string) ([]ApiTok
 }
 
 const listUsers = `-- name: ListUsers :many
-SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at FROM users WHERE account_id = $1 ORDER BY first_name, email
+SELECT id, account_id, email, password_hash, first_name, last_name, role, availability, capacity, notify_desktop, notify_sound, created_at, last_active_at, last_assigned_at, deactivated_at FROM users WHERE account_id = $1 ORDER BY first_name, email
 `
 
 func (q *Queries) ListUsers(ctx context.Context, accountID string) ([]User, error) {
@@ -335,6 +367,7 @@ func (q *Queries) ListUsers(ctx context.Context, accountID string) ([]User, erro
 			&i.CreatedAt,
 			&i.LastActiveAt,
 			&i.LastAssignedAt,
+			&i.DeactivatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -348,7 +381,7 @@ func (q *Queries) ListUsers(ctx context.Context, accountID string) ([]User, erro
 
 const markAgentOnline = `-- name: MarkAgentOnline :exec
 UPDATE users SET availability = CASE WHEN availability = 'offline' THEN 'online' ELSE availability END, last_active_at = $2
-WHERE id = $1
+WHERE id = $1 AND deactivated_at IS NULL
 `
 
 type MarkAgentOnlineParams struct {
@@ -418,6 +451,24 @@ func (q *Queries) SetRateMark(ctx context.Context, arg SetRateMarkParams) error 
 	return err
 }
 
+const setUserDeactivated = `-- name: SetUserDeactivated :exec
+UPDATE users SET deactivated_at = $1,
+  availability = CASE WHEN $1::timestamptz IS NULL THEN availability ELSE 'offline' END
+WHERE id = $2 AND account_id = $3
+`
+
+type SetUserDeactivatedParams struct {
+	DeactivatedAt *time.Time
+	ID            string
+	AccountID     string
+}
+
+// Deactivating also takes the user offline, so that routing offers them nothing.
+func (q *Queries) SetUserDeactivated(ctx context.Context, arg SetUserDeactivatedParams) error {
+	_, err := q.db.Exec(ctx, setUserDeactivated, arg.DeactivatedAt, arg.ID, arg.AccountID)
+	return err
+}
+
 const sweepAgents = `-- name: SweepAgents :exec
 UPDATE users SET availability = 'offline' WHERE availability <> 'offline' AND (last_active_at IS NULL OR last_active_at < $1)
 `
@@ -455,6 +506,20 @@ func (q *Queries) TouchAgent(ctx context.Context, arg TouchAgentParams) error {
 	return err
 }
 
+const touchSession = `-- name: TouchSession :exec
+UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1
+`
+
+type TouchSessionParams struct {
+	TokenHash  string
+	LastSeenAt *time.Time
+}
+
+func (q *Queries) TouchSession(ctx context.Context, arg TouchSessionParams) error {
+	_, err := q.db.Exec(ctx, touchSession, arg.TokenHash, arg.LastSeenAt)
+	return err
+}
+
 const updateUser = `-- name: UpdateUser :exec
 UPDATE users SET first_name = $3, last_name = $4, role = $5, availability = $6, capacity = $7,
     notify_desktop = $8, notify_sound = $9, password_hash = $10
@@ -487,5 +552,20 @@ func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) error {
 		arg.NotifySound,
 		arg.PasswordHash,
 	)
+	return err
+}
+
+const updateUserEmail = `-- name: UpdateUserEmail :exec
+UPDATE users SET email = $3 WHERE id = $1 AND account_id = $2
+`
+
+type UpdateUserEmailParams struct {
+	ID        string
+	AccountID string
+	Email     string
+}
+
+func (q *Queries) UpdateUserEmail(ctx context.Context, arg UpdateUserEmailParams) error {
+	_, err := q.db.Exec(ctx, updateUserEmail, arg.ID, arg.AccountID, arg.Email)
 	return err
 }

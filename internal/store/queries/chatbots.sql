@@ -18,3 +18,6 @@ SELECT * FROM chatbots WHERE account_id = $1 ORDER BY created_at;
 UPDATE chatbots SET name = $3, greeting = $4, handover_webhook_url = $5, message_webhook_url = $6,
     identity_verification = $7, settings = $8
 WHERE id = $1 AND account_id = $2;
+
+-- name: SetChatbotIdentitySecret :execrows
+UPDATE chatbots SET identity_secret = $3 WHERE id = $1 AND account_id = $2;

@@ -59,7 +59,7 @@ SELECT * FROM users WHERE id = $1;
 
 -- name: MarkAgentOnline :exec
 UPDATE users SET availability = CASE WHEN availability = 'offline' THEN 'online' ELSE availability END, last_active_at = $2
-WHERE id = $1;
+WHERE id = $1 AND deactivated_at IS NULL;
 
 -- name: TouchAgent :exec
 UPDATE users SET last_active_at = $2 WHERE id = $1;
@@ -75,3 +75,21 @@ DELETE FROM rate_marks WHERE at < $1;
 
 -- name: PruneExpiredSessions :execrows
 DELETE FROM sessions WHERE expires_at < $1;
+
+-- name: UpdateUserEmail :exec
+UPDATE users SET email = $3 WHERE id = $1 AND account_id = $2;
+
+-- name: SetUserDeactivated :exec
+-- Deactivating also takes the user offline, so that routing offers them nothing.
+UPDATE users SET deactivated_at = sqlc.narg(deactivated_at),
+  availability = CASE WHEN sqlc.narg(deactivated_at)::timestamptz IS NULL THEN availability ELSE 'offline' END
+WHERE id = sqlc.arg(id) AND account_id = sqlc.arg(account_id);
+
+-- name: DeleteUserSessions :execrows
+DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2;
+
+-- name: TouchSession :exec
+UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1;
+
+-- name: CountActiveOwners :one
+SELECT count(*) FROM users WHERE account_id = $1 AND role = 'owner' AND deactivated_at IS NULL;

@@ -282,6 +282,25 @@ describe('a reload', () => {
     await until(() => expect(JSON.parse(kv.getItem('baton:demo')!).token).toBe('btv_1'));
   });
 
+  it('sends a message once through a new session when the stored token has expired', async () => {
+    kv.setItem('baton:demo', JSON.stringify({ session_id: 'web:u1', token: 'btv_old', conversation_id: 'c1', user_id: 'u1', seqs: {}, read: {}, offline: {} }));
+    server.on((c) =>
+      c.auth === 'Bearer btv_old'
+        ? { status: 401, body: { error: { code: 'unauthorized', message: 'The visitor token has expired: open a new session.' } } }
+        : undefined,
+    );
+    const { root } = make({ userId: 'u1', userHash: 'h1' });
+    $(root, 'button.launcher').click();
+    send(root, 'still there?');
+    await until(() => expect($(root, '.msg.me .meta').textContent).toContain('Sent'));
+    expect(server.messages).toBe(1);
+    expect(bubbles(root).filter((b) => b === 'me:still there?')).toHaveLength(1);
+    // The same signed-in user: the new session is asked for with their id (same contact).
+    expect(server.calls.filter((c) => c.path === '/widget/v1/sessions').every((c) => (c.body as { user_id?: string }).user_id === 'u1')).toBe(true);
+    expect(JSON.parse(kv.getItem('baton:demo')!).token).not.toBe('btv_old');
+    expect($(root, '.banner').hidden).toBe(true);
+  });
+
   it('forgets the session of another signed-in user', async () => {
     kv.setItem('baton:demo', JSON.stringify({ session_id: 'web:s', token: 'btv_9', conversation_id: 'c9', user_id: 'alice', seqs: {}, read: {}, offline: {} }));
     make({ userId: 'bob', userHash: 'h' });

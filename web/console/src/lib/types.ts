@@ -114,6 +114,8 @@ export interface User {
   capacity: number;
   notification_settings: NotificationSettings;
   created_at: string;
+  /** Set while the user is deactivated (they cannot sign in). */
+  deactivated_at?: string | null;
 }
 
 export interface Session {

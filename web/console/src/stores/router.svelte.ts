@@ -7,8 +7,8 @@ export type Route =
   | { name: 'tickets'; ticketId: string | null }
   | { name: 'settings'; tab: SettingsTab };
 
-export type SettingsTab = 'profile' | 'team' | 'chatbots' | 'channels' | 'queues' | 'canned-responses' | 'labels' | 'tokens' | 'webhooks';
-const TABS: SettingsTab[] = ['profile', 'team', 'chatbots', 'channels', 'queues', 'canned-responses', 'labels', 'tokens', 'webhooks'];
+export type SettingsTab = 'profile' | 'team' | 'chatbots' | 'channels' | 'queues' | 'canned-responses' | 'labels' | 'tokens' | 'webhooks' | 'sso' | 'audit-log';
+const TABS: SettingsTab[] = ['profile', 'team', 'chatbots', 'channels', 'queues', 'canned-responses', 'labels', 'tokens', 'webhooks', 'sso', 'audit-log'];
 
 export const BASE = (import.meta.env?.BASE_URL as string | undefined) ?? '/app/';
 

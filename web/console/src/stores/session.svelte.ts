@@ -97,6 +97,20 @@ export class SessionStore {
     this.set(null);
   }
 
+  /** Changes the password (the current one is required); the other sessions end. */
+  async changePassword(current: string, next: string): Promise<void> {
+    const u = await api.patch<User>('/api/v1/me', { password: next, current_password: current });
+    this.user = u;
+  }
+
+  /** Ends every session of the user, this one included. */
+  async signOutEverywhere(): Promise<number> {
+    const r = await api.del<{ ended: number }>('/api/v1/sessions');
+    this.notice = 'You were signed out on every device.';
+    this.set(null);
+    return r.ended;
+  }
+
   async updateMe(patch: Partial<Pick<User, 'first_name' | 'last_name' | 'availability' | 'capacity' | 'notification_settings'>>): Promise<User> {
     const u = await api.patch<User>('/api/v1/me', patch);
     this.user = u;
