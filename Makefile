@@ -2,7 +2,7 @@
 GO ?= go
 WEB := web/widget web/console
 
-.PHONY: run build test test-go test-web test-browser web generate fmt vet clean fuzz cluster drill
+.PHONY: run build test test-go test-web test-browser screenshots web generate fmt vet clean fuzz cluster drill
 
 run: web
 	$(GO) run ./cmd/baton serve
@@ -45,6 +45,11 @@ test-browser: web
 			(cd $$d && npm run test:browser) || exit 1; \
 		fi; \
 	done
+
+# The browser tests again, saving their screenshots into docs/screenshots (the README's
+# pictures); `make test` leaves them in a temporary folder so the tree stays clean.
+screenshots: web
+	BATON_SCREENSHOTS=$(CURDIR)/docs/screenshots $(MAKE) test-browser
 
 # Failure drills against real server processes, each for DRILL_SECONDS (default 30):
 # kill -9 a node, restart the SQLite node, restart NATS, a stuck socket, a Telegram

@@ -9,7 +9,8 @@
 // seen on the Tickets page, Return to AI, Close and Reopen, a transfer to the teammate,
 // settings (canned responses, labels, queues, chatbot AI and knowledge), checks the visitor
 // side, an XSS payload, the handoff notification, measures a 10,000-row list, and saves
-// screenshots to docs/screenshots/. Then the integrations: a chatbot's analysis fields and
+// screenshots to $BATON_SCREENSHOTS (default a temporary folder; `make screenshots` points it at
+// docs/screenshots). Then the integrations: a chatbot's analysis fields and
 // the Analysis tab, the Channels page (Telegram, WhatsApp, email against fake providers this
 // script serves: the Bot API, the Graph API and an SMTP server), WhatsApp templates, live
 // delivery ticks, the 24-hour window and the template picker, webhooks with their delivery
@@ -33,7 +34,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const consoleDir = resolve(here, '..');
 const repo = resolve(consoleDir, '..', '..');
 const dist = join(consoleDir, 'dist');
-const shots = join(repo, 'docs', 'screenshots');
+// Screenshots go outside the tree (the test must leave git clean); `make screenshots` sets
+// BATON_SCREENSHOTS to docs/screenshots to refresh the README's pictures.
+const shots = process.env.BATON_SCREENSHOTS || join(tmpdir(), 'baton-screenshots');
 const ADMIN = { email: 'admin@example.com', password: 'correct-horse-battery-9' };
 const started = Date.now();
 const extraShots = process.env.BATON_EXTRA_SHOTS || '';
