@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,4 +71,46 @@ func modulePath(t *testing.T) string {
 	}
 	t.Fatal("go.mod has no module line")
 	return ""
+}
+
+// storeMayImport are the only packages of ours the store may import: its generated queries,
+// and the sealing of stored secrets (a primitive, not a feature).
+var storeMayImport = []string{"", "/internal/store/db", "/internal/secret"}
+
+// TestStoreImportsNoFeaturePackage guards the second rule of the layout (docs/decisions.md
+// "Layout"): feature packages call the store, never the other way round, so the store stays
+// a store — the database, transactions, group commit, events with seq — and a feature's
+// rules live in the package named for it.
+func TestStoreImportsNoFeaturePackage(t *testing.T) {
+	module := modulePath(t)
+	dirs := []string{"internal/store", "internal/store/db"}
+	fset := token.NewFileSet()
+	for _, dir := range dirs {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) == 0 {
+			t.Fatalf("no .go files in %s", dir)
+		}
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatalf("parse %s: %v", name, err)
+			}
+			for _, spec := range f.Imports {
+				path, _ := strconv.Unquote(spec.Path.Value)
+				rest, ours := strings.CutPrefix(path, module)
+				if !ours || (rest != "" && !strings.HasPrefix(rest, "/")) {
+					continue
+				}
+				if !slices.Contains(storeMayImport, rest) {
+					t.Errorf("%s imports %q: the store may import only the root package, its queries and internal/secret", name, path)
+				}
+			}
+		}
+	}
 }
