@@ -105,6 +105,11 @@ func (w *Deliverer) Work(ctx context.Context, job *river.Job[store.DeliverArgs])
 		return river.JobCancel(fmt.Errorf("channel delivery: %s", se.Reason))
 	}
 	log.Info("channel delivery will be retried", "reason", se.Reason)
+	note := fmt.Sprintf("retrying (attempt %d of %d): %s", job.Attempt+1, job.MaxAttempts, se.Reason)
+	if err := w.DB.SetDelivery(context.WithoutCancel(ctx), a.AccountID, a.ConversationID, a.MessageID, baton.DeliveryQueued, note, ""); err != nil &&
+		baton.ErrorCode(err) != baton.ENOTFOUND {
+		log.Warn("channel delivery: record the retry", "err", err)
+	}
 	return fmt.Errorf("channel delivery: %s", se.Reason)
 }
 

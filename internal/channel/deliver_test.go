@@ -125,3 +125,80 @@ func TestDelivererWithoutAProvider(t *testing.T) {
 		}
 	})
 }
+
+// flaky is a Telegram adapter whose first send fails with a reason that will be retried.
+type flaky struct {
+	telegram.Adapter
+	sends int
+}
+
+func (f *flaky) Send(context.Context, *store.ChannelConfig, *channel.Outbound) (string, error) {
+	f.sends++
+	if f.sends == 1 {
+		return "", channel.Temporary("Telegram answered 502 Bad Gateway")
+	}
+	return "42", nil
+}
+
+// TestARetriedDeliverySaysWhy: between attempts the message stays queued, with the reason
+// and the attempt to come ("retrying (attempt 2 of 3): …"), and a later success clears it.
+func TestARetriedDeliverySaysWhy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		acc, bot, err := db.CreateAccount(ctx, "Acme", "demo", "Demo Bot")
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner, err := db.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: "o@acme.test", Password: "correct horse battery",
+			FirstName: "Olivia", Role: baton.RoleOwner})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actx := baton.NewContextWithActor(ctx, &baton.Actor{AccountID: acc.ID, User: owner})
+		in, _, err := db.ReceiveMessage(ctx, &store.InboundMessage{ChatbotID: bot.ID, SessionID: "tg:78", Key: "update:78", Content: "hi"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := in.ConversationID
+		for _, a := range []baton.Action{baton.ActionJoin, baton.ActionAccept} {
+			if _, err := db.Act(actx, conv, baton.ActionRequest{Action: a}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.SaveChannel(actx, bot.ID, baton.ChannelTelegram, nil, map[string]string{"bot_token": "1:x", "webhook_secret": "s"}); err != nil {
+			t.Fatal(err)
+		}
+		w := &channel.Deliverer{DB: db, Blobs: blob.Dir{Root: t.TempDir()}, Logger: slog.New(slog.DiscardHandler),
+			Adapters: map[string]channel.Adapter{baton.ChannelTelegram: &flaky{}}}
+		reply, err := db.Reply(actx, conv, "On its way", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func() *baton.Message {
+			p, err := db.ListMessages(actx, conv, 0, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range p.Messages {
+				if m.ID == reply.ID {
+					return m
+				}
+			}
+			t.Fatalf("message %s is gone", reply.ID)
+			return nil
+		}
+		args := store.DeliverArgs{AccountID: acc.ID, ConversationID: conv, MessageID: reply.ID, Channel: baton.ChannelTelegram}
+		if err := w.Work(ctx, job(args, 1)); err == nil {
+			t.Fatal("Work(attempt 1, provider failing) = nil, want an error so River retries")
+		}
+		if m := get(); m.DeliveryStatus != baton.DeliveryQueued || m.DeliveryError != "retrying (attempt 2 of 3): Telegram answered 502 Bad Gateway" {
+			t.Errorf("after a failed attempt the message is %s %q, want queued with the retry and its reason", m.DeliveryStatus, m.DeliveryError)
+		}
+		if err := w.Work(ctx, job(args, 2)); err != nil {
+			t.Fatalf("Work(attempt 2) = %v", err)
+		}
+		if m := get(); m.DeliveryStatus != baton.DeliverySent || m.DeliveryError != "" {
+			t.Errorf("after the retry succeeded the message is %s %q, want sent with no reason", m.DeliveryStatus, m.DeliveryError)
+		}
+	})
+}

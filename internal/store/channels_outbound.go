@@ -298,6 +298,11 @@ func (d *DB) setDelivery(ctx context.Context, tx *Tx, accountID, convID, msgID, 
 	}
 	cur := row.DeliveryStatus
 	switch {
+	case status == baton.DeliveryQueued && cur == baton.DeliveryQueued && reason != "":
+		// A failed attempt that will be retried: the reason is shown while it waits.
+		if reason == row.DeliveryError {
+			return nil
+		}
 	case status == cur && (externalID == "" || externalID == deref(row.ExternalID)):
 		return nil
 	case status == baton.DeliveryFailed:
@@ -307,7 +312,7 @@ func (d *DB) setDelivery(ctx context.Context, tx *Tx, accountID, convID, msgID, 
 	case cur != baton.DeliveryFailed && deliveryRank[status] < deliveryRank[cur]:
 		return nil
 	}
-	if status != baton.DeliveryFailed {
+	if status != baton.DeliveryFailed && status != baton.DeliveryQueued {
 		reason = ""
 	}
 	p := db.SetMessageDeliveryParams{ID: msgID, ConversationID: convID, DeliveryStatus: status, DeliveryError: truncate(reason, 500)}

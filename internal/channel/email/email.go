@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -297,7 +298,7 @@ func (a *Adapter) Send(ctx context.Context, c *store.ChannelConfig, m *channel.O
 	if m.InReplyTo != "" {
 		msg.SetGenHeaderPreformatted(gomail.HeaderInReplyTo, "<"+m.InReplyTo+">")
 	}
-	if refs := references(m.Thread); len(refs) > 0 {
+	if refs := references(m.Thread, m.InReplyTo); len(refs) > 0 {
 		msg.SetGenHeaderPreformatted(gomail.HeaderReferences, "<"+strings.Join(refs, ">\r\n <")+">")
 	}
 	if m.Message.Kind == baton.KindBot {
@@ -360,8 +361,18 @@ func replySubject(s string) string {
 	return "Re: " + s
 }
 
-// references keeps the thread's first id and its latest ones.
-func references(thread []string) []string {
+// references is the References header of a reply to parent (RFC 5322 §3.6.4): the thread
+// up to and including the mail replied to, so that it ends with the In-Reply-To id and
+// clients thread the reply under the customer's mail (the bot's mails sent after it are
+// its siblings, not its ancestors). It keeps the thread's first id and the latest ones.
+func references(thread []string, parent string) []string {
+	if parent != "" {
+		if i := slices.Index(thread, parent); i >= 0 {
+			thread = thread[:i+1]
+		} else {
+			thread = append(slices.Clone(thread), parent)
+		}
+	}
 	if len(thread) <= maxReferences {
 		return thread
 	}

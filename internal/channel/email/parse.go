@@ -10,10 +10,13 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/baton-chat/baton/internal/channel"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/jhillyerd/enmime/v2"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 var msgIDRe = regexp.MustCompile(`<([^<>\s]+)>`)
@@ -60,7 +63,7 @@ func Parse(raw []byte, ownAddress string) (*channel.Inbound, error) {
 		ExternalID: id,
 		Name:       strings.TrimSpace(from.Name),
 		Email:      addr,
-		Subject:    strings.TrimSpace(env.GetHeader("Subject")),
+		Subject:    strings.TrimSpace(headerText(env, env.GetHeader("Subject"))),
 		Automated:  automated(env, addr),
 	}}
 	// The mail answered first, then the rest of the thread, newest first.
@@ -96,6 +99,49 @@ func Parse(raw []byte, ownAddress string) (*channel.Inbound, error) {
 		in.Content = "(no text)"
 	}
 	return in, nil
+}
+
+// headerText decodes a header that came as raw 8-bit text instead of RFC 2047 words (old
+// mailers send Latin-1 so): in the charset the mail declares for its text, as its body is
+// decoded, else Windows-1252 (a superset of Latin-1 and what such mail nearly always is).
+func headerText(env *enmime.Envelope, v string) string {
+	if utf8.ValidString(v) {
+		return v
+	}
+	charset := ""
+	if env.Root != nil {
+		for p := env.Root; p != nil; p = p.NextSibling {
+			if charset = textCharset(p); charset != "" {
+				break
+			}
+		}
+	}
+	if c := strings.ToLower(charset); c == "" || c == "utf-8" || c == "utf8" || c == "us-ascii" {
+		// The header is not UTF-8 whatever the body says.
+		charset = "windows-1252"
+	}
+	enc, err := htmlindex.Get(charset)
+	if err != nil {
+		enc = charmap.Windows1252
+	}
+	out, err := enc.NewDecoder().String(v)
+	if err != nil {
+		return strings.ToValidUTF8(v, "\uFFFD")
+	}
+	return out
+}
+
+// textCharset is the declared charset of the first text part at or under p.
+func textCharset(p *enmime.Part) string {
+	if strings.HasPrefix(p.ContentType, "text/") && p.Charset != "" {
+		return p.Charset
+	}
+	for c := p.FirstChild; c != nil; c = c.NextSibling {
+		if cs := textCharset(c); cs != "" {
+			return cs
+		}
+	}
+	return ""
 }
 
 func partFile(p *enmime.Part) channel.File {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -153,8 +154,42 @@ func TestReplyHeaders(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		thread = append(thread, string(rune('a'+i%26))+"@x")
 	}
-	refs := references(thread)
+	refs := references(thread, "")
 	if len(refs) != maxReferences || refs[0] != thread[0] || refs[len(refs)-1] != thread[29] {
 		t.Errorf("references(30 ids) = %v", refs)
+	}
+	// A reply to the customer's mail: the thread up to it, ending with it, whatever came
+	// after (the bot's answers).
+	short := []string{"first@x", "bot1@x", "customer2@x", "bot2@x"}
+	if got := references(short, "customer2@x"); !slices.Equal(got, []string{"first@x", "bot1@x", "customer2@x"}) {
+		t.Errorf("references(thread, customer2) = %v, want the thread up to customer2", got)
+	}
+	if got := references(short, "elsewhere@x"); got[len(got)-1] != "elsewhere@x" {
+		t.Errorf("references(thread, a parent outside it) = %v, want it last", got)
+	}
+	if got := references(thread, thread[3]); len(got) != 4 || got[3] != thread[3] {
+		t.Errorf("references(30 ids, the 4th) = %v", got)
+	}
+}
+
+// TestParseDecodesAn8BitSubject: a subject sent as raw Latin-1 bytes (no RFC 2047 words)
+// is decoded as the body is, not turned into U+FFFD.
+func TestParseDecodesAn8BitSubject(t *testing.T) {
+	for _, c := range []struct{ name, contentType, want string }{
+		{"declared Latin-1 body", "text/plain; charset=iso-8859-1", "Café crème, commande n°12"},
+		{"no charset declared", "text/plain", "Café crème, commande n°12"},
+		{"a UTF-8 body", "text/plain; charset=utf-8", "Café crème, commande n°12"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			raw := "From: Zoé <zoe@example.fr>\r\nTo: support@acme.test\r\nSubject: Caf\xe9 cr\xe8me, commande n\xb012\r\n" +
+				"Message-ID: <latin@example.fr>\r\nMIME-Version: 1.0\r\nContent-Type: " + c.contentType + "\r\n\r\nBonjour\r\n"
+			in, err := Parse([]byte(raw), "support@acme.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Subject != c.want {
+				t.Errorf("Subject = %q, want %q", in.Subject, c.want)
+			}
+		})
 	}
 }

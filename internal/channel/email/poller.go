@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,9 +19,13 @@ import (
 )
 
 // Poller runs one loop per chatbot whose email channel has an IMAP mailbox: it reads the
-// unseen mails of INBOX, stores each (once: C6), marks it seen, then waits for new mail
-// with IDLE — or polls, where the server has no IDLE. A loop that fails reconnects with
-// a growing backoff and reports the problem on the channel (its error field). Loops
+// mail of INBOX that arrived since it last read it, by UID (a mail someone already opened
+// in another client is read too), stores each (once: C6), marks it seen, then waits for
+// new mail with IDLE — or polls, where the server has no IDLE. The first time a mailbox is
+// connected, the mail already in it is left to people: only mail that arrives from then on
+// is imported, so the bot does not answer a backlog. A loop that fails — or whose server
+// closes the connection (BYE), noticed at once in IDLE and between polls — reconnects
+// with a growing backoff and reports the problem on the channel (its error field). Loops
 // follow configuration changes: Reload rescans at once, and every Rescan anyway (for
 // changes made on another node).
 type Poller struct {
@@ -201,15 +206,20 @@ func (p *Poller) session(ctx context.Context, c *store.ChannelConfig, connected 
 	if err := cl.Login(c.Setting("imap_user"), c.Secrets["imap_password"]).Wait(); err != nil {
 		return fmt.Errorf("sign in: %w", err)
 	}
-	if _, err := cl.Select("INBOX", nil).Wait(); err != nil {
+	sel, err := cl.Select("INBOX", nil).Wait()
+	if err != nil {
 		return fmt.Errorf("open INBOX: %w", err)
+	}
+	cur, err := p.open(ctx, cl, c, sel)
+	if err != nil {
+		return err
 	}
 	connected()
 	idle := cl.Caps().Has(imap.CapIdle)
 	p.Logger.Debug("email: mailbox open", "chatbot", c.ChatbotID, "idle", idle)
 	interval := orDefault(p.PollInterval, time.Minute)
 	for {
-		if err := p.fetchUnseen(ctx, cl, c); err != nil {
+		if err := p.fetchNew(ctx, cl, c, &cur); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -230,6 +240,8 @@ func (p *Poller) session(ctx context.Context, c *store.ChannelConfig, connected 
 			case <-arrived:
 			case <-time.After(interval):
 			case <-ctx.Done():
+			case <-cl.Closed():
+				return errServerClosed
 			}
 			if err := cmd.Close(); err != nil && ctx.Err() == nil {
 				return fmt.Errorf("idle: %w", err)
@@ -242,6 +254,8 @@ func (p *Poller) session(ctx context.Context, c *store.ChannelConfig, connected 
 			case <-arrived:
 			case <-time.After(interval):
 			case <-ctx.Done():
+			case <-cl.Closed():
+				return errServerClosed
 			}
 		}
 		if ctx.Err() != nil {
@@ -250,44 +264,123 @@ func (p *Poller) session(ctx context.Context, c *store.ChannelConfig, connected 
 	}
 }
 
-// fetchUnseen stores every unseen mail of the selected mailbox and marks it seen. A mail
-// that cannot be parsed, or is too large, is marked seen and logged (a person reads it in
-// the mailbox); a mail that cannot be stored stays unseen, for the next round.
-func (p *Poller) fetchUnseen(ctx context.Context, cl *imapclient.Client, c *store.ChannelConfig) error {
-	data, err := cl.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}, nil).Wait()
+// errServerClosed is a connection the server ended (a BYE, a restart, a dropped link).
+var errServerClosed = errors.New("the server closed the connection")
+
+// open finds where to read the selected INBOX from. The first time (or when the mailbox
+// was recreated: a new UIDVALIDITY), the mail already there is the team's backlog: reading
+// starts after it. Unseen mail that arrived after the channel was configured is still
+// imported then (a mailbox connected before its first read, or a server upgraded while
+// mail arrived).
+func (p *Poller) open(ctx context.Context, cl *imapclient.Client, c *store.ChannelConfig, sel *imap.SelectData) (cursor, error) {
+	cur, known, err := readCursor(ctx, p.DB, c.ChatbotID)
+	if err != nil {
+		return cursor{}, err
+	}
+	if known && cur.UIDValidity == sel.UIDValidity {
+		return cur, nil
+	}
+	last := uint32(0)
+	if sel.UIDNext > 0 {
+		last = uint32(sel.UIDNext) - 1
+	} else if sel.NumMessages > 0 {
+		all, err := cl.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+		if err != nil {
+			return cursor{}, fmt.Errorf("search: %w", err)
+		}
+		for _, uid := range all.AllUIDs() {
+			last = max(last, uint32(uid))
+		}
+	}
+	cur = cursor{UIDValidity: sel.UIDValidity, LastUID: last}
+	p.Logger.Info("email: mailbox connected; the mail already in it is left to people", "chatbot", c.ChatbotID,
+		"messages", sel.NumMessages, "uid_validity", sel.UIDValidity, "new_uid_validity", known)
+	if err := saveCursor(ctx, p.DB, c.ChatbotID, cur); err != nil {
+		return cursor{}, err
+	}
+	if last == 0 {
+		return cur, nil
+	}
+	// Unseen mail that came after the channel was configured.
+	data, err := cl.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}, Since: c.UpdatedAt.Truncate(24 * time.Hour),
+		UID: []imap.UIDSet{{imap.UIDRange{Start: 1, Stop: imap.UID(last)}}}}, nil).Wait()
+	if err != nil {
+		return cursor{}, fmt.Errorf("search: %w", err)
+	}
+	for _, uid := range data.AllUIDs() {
+		if ctx.Err() != nil {
+			return cur, nil
+		}
+		msgs, err := cl.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, InternalDate: true}).Collect()
+		if err != nil {
+			return cursor{}, fmt.Errorf("fetch: %w", err)
+		}
+		if len(msgs) == 0 || msgs[0].InternalDate.Before(c.UpdatedAt) {
+			continue
+		}
+		if err := p.importMail(ctx, cl, c, uid); err != nil {
+			return cursor{}, err
+		}
+	}
+	return cur, nil
+}
+
+// fetchNew imports every mail of the selected mailbox after the cursor, in UID order, and
+// moves the cursor past each one as it is stored.
+func (p *Poller) fetchNew(ctx context.Context, cl *imapclient.Client, c *store.ChannelConfig, cur *cursor) error {
+	data, err := cl.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(cur.LastUID + 1), Stop: 0}}}}, nil).Wait()
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
-	section := &imap.FetchItemBodySection{Peek: true}
-	for _, uid := range data.AllUIDs() {
+	uids := data.AllUIDs()
+	slices.Sort(uids)
+	for _, uid := range uids {
 		if ctx.Err() != nil {
 			return nil
 		}
-		set := imap.UIDSetNum(uid)
-		msgs, err := cl.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+		if uint32(uid) <= cur.LastUID {
+			continue // "n:*" always names the last mail, even below n
+		}
+		if err := p.importMail(ctx, cl, c, uid); err != nil {
+			return err
+		}
+		cur.LastUID = uint32(uid)
+		if err := saveCursor(ctx, p.DB, c.ChatbotID, *cur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importMail stores one mail and marks it seen. A mail that cannot be parsed, or is too
+// large, is logged and left to a person in the mailbox; a mail that cannot be stored is an
+// error (the loop reconnects and reads it again).
+func (p *Poller) importMail(ctx context.Context, cl *imapclient.Client, c *store.ChannelConfig, uid imap.UID) error {
+	set := imap.UIDSetNum(uid)
+	msgs, err := cl.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	if err != nil {
+		return fmt.Errorf("fetch: %w", err)
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	if msgs[0].RFC822Size > channel.MaxMailBody {
+		p.Logger.Warn("email: mail too large, left in the mailbox", "chatbot", c.ChatbotID, "uid", uid, "size", msgs[0].RFC822Size)
+	} else {
+		section := &imap.FetchItemBodySection{Peek: true}
+		msgs, err = cl.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
 		if err != nil {
 			return fmt.Errorf("fetch: %w", err)
 		}
 		if len(msgs) == 0 {
-			continue
+			return nil
 		}
-		if msgs[0].RFC822Size > channel.MaxMailBody {
-			p.Logger.Warn("email: mail too large, left in the mailbox", "chatbot", c.ChatbotID, "uid", uid, "size", msgs[0].RFC822Size)
-		} else {
-			msgs, err = cl.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-			if err != nil {
-				return fmt.Errorf("fetch: %w", err)
-			}
-			if len(msgs) == 0 {
-				continue
-			}
-			if err := p.store(ctx, c, msgs[0].FindBodySection(section)); err != nil {
-				return err
-			}
+		if err := p.store(ctx, c, msgs[0].FindBodySection(section)); err != nil {
+			return err
 		}
-		if err := cl.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
-			return fmt.Errorf("mark seen: %w", err)
-		}
+	}
+	if err := cl.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+		return fmt.Errorf("mark seen: %w", err)
 	}
 	return nil
 }

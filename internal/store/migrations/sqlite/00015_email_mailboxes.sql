@@ -1,0 +1,13 @@
+-- +goose Up
+-- Where each chatbot's IMAP mailbox was read up to (internal/channel/email): mail is
+-- imported by UID, whatever its \Seen flag, and only mail that arrived after the mailbox
+-- was connected (the backlog is left to people).
+CREATE TABLE email_mailboxes (
+    chatbot_id   TEXT PRIMARY KEY REFERENCES chatbots(id) ON DELETE CASCADE,
+    uid_validity INTEGER NOT NULL,
+    last_uid     INTEGER NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+
+-- +goose Down
+DROP TABLE email_mailboxes;
