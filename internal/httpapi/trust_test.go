@@ -253,3 +253,39 @@ func TestIdentitySecret(t *testing.T) {
 			wantError(t, http.StatusUnauthorized, "unauthorized", "")
 	})
 }
+
+// TestOnlyTheAssigneeReplies: in human, a teammate who is not the assignee cannot answer
+// the customer (409 with who is handling it); they may add notes, or take the
+// conversation over, after which the previous assignee cannot reply any more.
+func TestOnlyTheAssigneeReplies(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		_, anaTok := e.newUser(t, e.Account.ID, "ana@acme.test", baton.RoleAgent)
+		sam, samTok := e.newUser(t, e.Account.ID, "sam@acme.test", baton.RoleAgent)
+		v := e.openVisitor(t, "demo", "Ada", "Hello")
+		conv := "/api/v1/conversations/" + v.ConversationID
+		for _, a := range []string{"join", "accept"} {
+			e.do(t, req{Method: "POST", URL: conv + "/actions/" + a, Token: anaTok}).wantStatus(t, http.StatusOK)
+		}
+		reply := func(tok, text string) resp {
+			e.Clock.Advance(time.Minute)
+			return e.do(t, req{Method: "POST", URL: conv + "/messages", Token: tok, Body: map[string]any{"content": text}})
+		}
+		reply(anaTok, "Hi, Ana here").wantStatus(t, http.StatusCreated)
+		reply(samTok, "Sam here too").wantError(t, http.StatusConflict, "conflict",
+			"Ana is handling this conversation: only the assignee can reply. Take it over to answer, or add an internal note.")
+		e.do(t, req{Method: "POST", URL: conv + "/messages", Token: samTok, Body: map[string]any{"content": "@ana I can take it", "private": true}}).
+			wantStatus(t, http.StatusCreated)
+		e.do(t, req{Method: "PATCH", URL: "/api/v1/me", Token: samTok, Body: `{"availability":"online"}`}).wantStatus(t, http.StatusOK)
+		e.do(t, req{Method: "POST", URL: conv + "/actions/transfer", Token: samTok, Body: map[string]any{"agent_id": sam.ID}}).wantStatus(t, http.StatusOK)
+		reply(samTok, "Sam has it now").wantStatus(t, http.StatusCreated)
+		reply(anaTok, "Ana again").wantError(t, http.StatusConflict, "conflict",
+			"Sam is handling this conversation: only the assignee can reply. Take it over to answer, or add an internal note.")
+		var page struct{ Messages []struct{ Content string } }
+		e.do(t, req{Method: "GET", URL: conv + "/messages", Token: e.OwnerToken}).wantStatus(t, 200).decode(t, &page)
+		for _, m := range page.Messages {
+			if m.Content == "Sam here too" || m.Content == "Ana again" {
+				t.Errorf("a refused reply was stored: %q", m.Content)
+			}
+		}
+	})
+}

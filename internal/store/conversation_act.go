@@ -275,6 +275,20 @@ func visitorName(c db.Contact) string {
 }
 
 // Reply posts an agent reply or an internal note (H4, M1, M3).
+// checkReplier refuses a reply to the customer from anyone but the conversation's assignee:
+// in human, one agent answers (two people must never answer one customer). A teammate
+// may add notes, or take the conversation over (a transfer to themselves) to reply.
+func (ct *convTx) checkReplier(userID string) error {
+	if ct.c.AssigneeID == nil || *ct.c.AssigneeID == userID {
+		return nil
+	}
+	name := "Another agent"
+	if u, err := ct.GetUser(ct.ctx, db.GetUserParams{ID: *ct.c.AssigneeID, AccountID: ct.c.AccountID}); err == nil {
+		name = userFromRow(u).DisplayName()
+	}
+	return baton.Errorf(baton.ECONFLICT, "%s is handling this conversation: only the assignee can reply. Take it over to answer, or add an internal note.", name)
+}
+
 func (d *DB) Reply(ctx context.Context, id string, content string, private bool) (*baton.Message, error) {
 	a := baton.ActorFromContext(ctx)
 	content, err := CheckContent(content)
@@ -307,6 +321,9 @@ func (d *DB) Reply(ctx context.Context, id string, content string, private bool)
 		} else {
 			if baton.Status(ct.c.Status) != baton.StatusHuman {
 				return ErrNotHandedOff
+			}
+			if err := ct.checkReplier(who.id); err != nil {
+				return err
 			}
 			if err := ct.rateLimit(who.id); err != nil {
 				return err

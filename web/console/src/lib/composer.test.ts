@@ -28,6 +28,15 @@ describe('keyAction', () => {
   });
 });
 
+describe('canReply', () => {
+  it('lets the assignee reply in human', () => expect(canReply('human', 'u1', 'u1')).toBe(true));
+  it('refuses a teammate who is not the assignee', () => expect(canReply('human', 'u1', 'u2')).toBe(false));
+  it('decides by status when there is no assignee', () => expect(canReply('human', null, 'u2')).toBe(true));
+  it('never replies outside human', () => expect(canReply('waiting', 'u1', 'u1')).toBe(false));
+  it('still lets a teammate add a note', () =>
+    expect(canSend({ text: 'n', sending: false, mode: 'note', status: 'human', assigneeId: 'u1', me: 'u2' })).toBe(true));
+});
+
 describe('canSend', () => {
   const base = { text: 'Hello', sending: false, mode: 'reply' as const, status: 'human' as const };
   it('allows a reply in a human conversation', () => expect(canSend(base)).toBe(true));

@@ -43,15 +43,28 @@ export function keyAction(e: KeyLike, pickerOpen: boolean): KeyAction {
   return null;
 }
 
-/** Whether the agent may reply in this status (H4); notes are always allowed (H5). */
-export function canReply(status: Status | undefined): boolean {
-  return status === 'human';
+/**
+ * Whether the agent may reply (H4): only in human, and only the assignee — a teammate takes
+ * the conversation over first (the server refuses others with 409). Notes are always
+ * allowed (H5). Without `me` (or with no assignee) the status alone decides.
+ */
+export function canReply(status: Status | undefined, assigneeId?: string | null, me?: string): boolean {
+  if (status !== 'human') return false;
+  return !assigneeId || !me || assigneeId === me;
 }
 
-export function canSend(s: { text: string; sending: boolean; mode: ComposerMode; status: Status | undefined; hasFile?: boolean }): boolean {
+export function canSend(s: {
+  text: string;
+  sending: boolean;
+  mode: ComposerMode;
+  status: Status | undefined;
+  hasFile?: boolean;
+  assigneeId?: string | null;
+  me?: string;
+}): boolean {
   if (s.sending) return false;
   if (s.text.trim() === '' && !s.hasFile) return false;
-  return s.mode === 'note' || canReply(s.status);
+  return s.mode === 'note' || canReply(s.status, s.assigneeId, s.me);
 }
 
 /**
