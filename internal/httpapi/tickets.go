@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/tickets"
 )
 
 type ticketRequest struct {
@@ -19,7 +20,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	t, err := s.DB.CreateTicket(r.Context(), baton.TicketCreate{Subject: req.Subject, Description: req.Description,
+	t, err := tickets.Create(r.Context(), s.DB, baton.TicketCreate{Subject: req.Subject, Description: req.Description,
 		Priority: req.Priority, AssigneeID: req.AssigneeID, ConversationIDs: req.ConversationIDs})
 	if err != nil {
 		return err
@@ -35,7 +36,7 @@ func (s *Server) createConversationTicket(w http.ResponseWriter, r *http.Request
 	if len(req.ConversationIDs) > 0 {
 		return baton.Invalid("conversation_ids is not accepted here: the ticket links this conversation.")
 	}
-	t, err := s.DB.CreateTicket(r.Context(), baton.TicketCreate{Subject: req.Subject, Description: req.Description,
+	t, err := tickets.Create(r.Context(), s.DB, baton.TicketCreate{Subject: req.Subject, Description: req.Description,
 		Priority: req.Priority, AssigneeID: req.AssigneeID, ConversationIDs: []string{r.PathValue("id")}})
 	if err != nil {
 		return err
@@ -44,7 +45,7 @@ func (s *Server) createConversationTicket(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.DB.FindTicket(r.Context(), r.PathValue("id"))
+	t, err := tickets.Find(r.Context(), s.DB, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	if len(p.Link)+len(p.Unlink) > 50 {
 		return baton.Invalid("At most 50 conversations can be linked or unlinked at once.")
 	}
-	t, err := s.DB.UpdateTicket(r.Context(), r.PathValue("id"), baton.TicketUpdate{Subject: p.Subject, Description: p.Description,
+	t, err := tickets.Update(r.Context(), s.DB, r.PathValue("id"), baton.TicketUpdate{Subject: p.Subject, Description: p.Description,
 		Priority: p.Priority, Status: p.Status, AssigneeID: p.AssigneeID, Link: p.Link, Unlink: p.Unlink})
 	if err != nil {
 		return err
@@ -100,7 +101,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Limit = int(limit)
-	list, next, err := s.DB.ListTickets(r.Context(), f)
+	list, next, err := tickets.List(r.Context(), s.DB, f)
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) conversationTickets(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.DB.ConversationTickets(r.Context(), r.PathValue("id"))
+	list, err := tickets.OfConversation(r.Context(), s.DB, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/tickets"
 )
 
 type visitorKey struct{}
@@ -109,7 +110,7 @@ func (s *Server) offlineMessage(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	t, err := s.DB.OfflineMessage(r.Context(), visitorFrom(r.Context()), req.Name, req.Email, req.Message)
+	t, err := tickets.OfflineMessage(r.Context(), s.DB, visitorFrom(r.Context()), req.Name, req.Email, req.Message)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/notify"
 	"github.com/baton-chat/baton/internal/store"
 )
 
@@ -78,7 +79,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	list, unread, err := s.DB.ListNotifications(r.Context(), int(limit))
+	list, unread, err := notify.List(r.Context(), s.DB, int(limit))
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) readNotification(w http.ResponseWriter, r *http.Request) error {
-	if err := s.DB.MarkNotificationRead(r.Context(), r.PathValue("id")); err != nil {
+	if err := notify.MarkRead(r.Context(), s.DB, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

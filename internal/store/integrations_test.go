@@ -14,6 +14,7 @@ import (
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/baton-chat/baton/internal/tickets"
 	"github.com/riverqueue/river"
 )
 
@@ -429,13 +430,13 @@ func TestWebhookSubscriptions(t *testing.T) {
 		e.say(t, v, "I need a person")
 		e.act(t, sess.ConversationID, baton.ActionRequest{Action: baton.ActionJoin})
 		e.clock.Add(time.Second) // the ticket is told apart by its transaction's clock reading
-		if _, err := db.CreateTicket(e.ctx, baton.TicketCreate{Subject: "Call back", ConversationIDs: []string{sess.ConversationID}}); err != nil {
+		if _, err := tickets.Create(e.ctx, db, baton.TicketCreate{Subject: "Call back", ConversationIDs: []string{sess.ConversationID}}); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Add(time.Second)
 		e.act(t, sess.ConversationID, baton.ActionRequest{Action: baton.ActionClose})
 		e.clock.Add(time.Second) // and a ticket of no conversation
-		if _, err := db.CreateTicket(e.ctx, baton.TicketCreate{Subject: "Standalone"}); err != nil {
+		if _, err := tickets.Create(e.ctx, db, baton.TicketCreate{Subject: "Standalone"}); err != nil {
 			t.Fatal(err)
 		}
 

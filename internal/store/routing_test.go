@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/notify"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
 )
@@ -180,7 +181,7 @@ func TestTransfersNotifyTheReceiver(t *testing.T) {
 		if assignee(c) != "Ana" || c.Status != baton.StatusHuman {
 			t.Fatalf("after transfer: %s / %q", c.Status, assignee(c))
 		}
-		list, unread, err := e.db.ListNotifications(e.as(ana), 10)
+		list, unread, err := notify.List(e.as(ana), e.db, 10)
 		if err != nil || unread != 1 || list[0].Kind != "assigned" || !strings.Contains(list[0].Body, "Spanish speaker") {
 			t.Fatalf("Ana's notifications = %+v (unread %d), %v", list, unread, err)
 		}
@@ -202,50 +203,8 @@ func TestTransfersNotifyTheReceiver(t *testing.T) {
 		if c.Status != baton.StatusWaiting || assignee(c) != "Ben" || c.QueueID != q.ID {
 			t.Fatalf("after transfer to a queue: %s / %q / %q", c.Status, assignee(c), c.QueueID)
 		}
-		if list, _, _ := e.db.ListNotifications(e.as(ben), 10); len(list) != 1 || list[0].ConversationID != id {
+		if list, _, _ := notify.List(e.as(ben), e.db, 10); len(list) != 1 || list[0].ConversationID != id {
 			t.Fatalf("Ben's notifications = %+v", list)
-		}
-	})
-}
-
-func TestMentionsNotifyTeammates(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := setup(t, db)
-		ana := e.newUser(t, "ana.lopez@acme.test", "Ana", baton.RoleAgent)
-		id, _ := e.conversationIn(t, baton.StatusBot)
-		if _, err := e.db.Reply(e.ctx, id, "@ana can you check the refund? cc @nobody", true); err != nil {
-			t.Fatal(err)
-		}
-		list, unread, err := e.db.ListNotifications(e.as(ana), 10)
-		if err != nil || unread != 1 || list[0].Kind != "mention" || list[0].ActorName != "Olivia" {
-			t.Fatalf("Ana's notifications = %+v (unread %d), %v", list, unread, err)
-		}
-		if err := e.db.MarkNotificationRead(e.as(ana), list[0].ID); err != nil {
-			t.Fatal(err)
-		}
-		if _, unread, _ := e.db.ListNotifications(e.as(ana), 10); unread != 0 {
-			t.Fatalf("unread after marking read = %d", unread)
-		}
-		// By the email's local part too, and never for a reply to the visitor.
-		e.act(t, id, baton.ActionRequest{Action: baton.ActionJoin})
-		e.act(t, id, baton.ActionRequest{Action: baton.ActionAccept})
-		if _, err := e.db.Reply(e.ctx, id, "thanks @ana.lopez", false); err != nil {
-			t.Fatal(err)
-		}
-		if list, _, _ := e.db.ListNotifications(e.as(ana), 10); len(list) != 1 {
-			t.Fatalf("a reply to the visitor notified a mention: %+v", list)
-		}
-		if _, err := e.db.Reply(e.ctx, id, "ping @Ana.Lopez", true); err != nil {
-			t.Fatal(err)
-		}
-		if list, _, _ := e.db.ListNotifications(e.as(ana), 10); len(list) != 2 {
-			t.Fatalf("a mention by email local part did not notify: %+v", list)
-		}
-		// Another account's user of the same name is not notified.
-		other := e.otherAccount(t)
-		otherAna := other.newUser(t, "ana@globex.test", "Ana", baton.RoleAgent)
-		if list, _, _ := other.db.ListNotifications(other.as(otherAna), 10); len(list) != 0 {
-			t.Fatalf("a mention crossed accounts: %+v", list)
 		}
 	})
 }
@@ -297,43 +256,6 @@ func TestCannedResponsesRenderVariables(t *testing.T) {
 		other := e.otherAccount(t)
 		if _, err := other.db.RenderCanned(other.ctx, c.ID, ""); baton.ErrorCode(err) != baton.ENOTFOUND {
 			t.Fatalf("another account renders our canned response: %v", err)
-		}
-	})
-}
-
-func TestATicketLinksTwoConversations(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := setup(t, db)
-		a, _ := e.conversationIn(t, baton.StatusBot)
-		b, _ := e.conversationIn(t, baton.StatusBot)
-		tk, err := e.db.CreateTicket(e.ctx, baton.TicketCreate{Subject: "Refund for order 42", Priority: baton.PriorityHigh, ConversationIDs: []string{a}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tk, err = e.db.UpdateTicket(e.ctx, tk.ID, baton.TicketUpdate{Link: []string{b}, Status: ptr(baton.TicketPending)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(tk.ConversationIDs) != 2 || tk.Status != baton.TicketPending || tk.Number != 1 {
-			t.Fatalf("ticket = %+v", tk)
-		}
-		for _, id := range []string{a, b} {
-			ts, err := e.db.ConversationTickets(e.ctx, id)
-			if err != nil || len(ts) != 1 || ts[0].ID != tk.ID {
-				t.Fatalf("tickets of %s = %+v, %v", id, ts, err)
-			}
-		}
-		list, _, err := e.db.ListTickets(e.ctx, baton.TicketFilter{Status: baton.TicketPending})
-		if err != nil || len(list) != 1 {
-			t.Fatalf("ListTickets(pending) = %d, %v", len(list), err)
-		}
-		other := e.otherAccount(t)
-		if _, err := other.db.UpdateTicket(other.ctx, tk.ID, baton.TicketUpdate{Link: []string{a}}); baton.ErrorCode(err) != baton.ENOTFOUND {
-			t.Fatalf("another account updates our ticket: %v", err)
-		}
-		oc, _ := other.conversationIn(t, baton.StatusBot)
-		if _, err := e.db.UpdateTicket(e.ctx, tk.ID, baton.TicketUpdate{Link: []string{oc}}); baton.ErrorCode(err) != baton.ENOTFOUND {
-			t.Fatalf("linking another account's conversation = %v, want not_found", err)
 		}
 	})
 }

@@ -63,6 +63,10 @@ func NormalizeEmail(s string) (string, error) {
 	return strings.ToLower(s), nil
 }
 
+// CheckName checks a person's name given in a form (EINVALID past 100 characters); field
+// names it in the message.
+func CheckName(field, s string) error { return checkName(field, s) }
+
 func checkName(field, s string) error {
 	if utf8.RuneCountInString(s) > 100 {
 		return baton.Invalid("%s is too long (100 characters at most).", field)

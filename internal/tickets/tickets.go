@@ -1,14 +1,22 @@
-package store
+// Package tickets is the team's follow-up work (T1): tickets with a subject, priority,
+// status and assignee, numbered per account and linked to the conversations they follow
+// up (each linked conversation gets a system message), the filtered ticket list, and the
+// ticket the widget's offline form opens for the visitor's message (W4).
+package tickets
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/store/db"
+	"github.com/jackc/pgx/v5"
 )
 
 // Ticket limits.
@@ -34,8 +42,8 @@ func checkTicketPriority(p baton.Priority) error {
 	return nil
 }
 
-// CreateTicket makes a ticket, linked to the given conversations of the account.
-func (d *DB) CreateTicket(ctx context.Context, c baton.TicketCreate) (*baton.Ticket, error) {
+// Create makes a ticket, linked to the given conversations of the account.
+func Create(ctx context.Context, d *store.DB, c baton.TicketCreate) (*baton.Ticket, error) {
 	a := baton.ActorFromContext(ctx)
 	if c.Priority == "" {
 		c.Priority = baton.PriorityMedium
@@ -50,18 +58,18 @@ func (d *DB) CreateTicket(ctx context.Context, c baton.TicketCreate) (*baton.Tic
 		return nil, baton.Invalid("A ticket links at most 50 conversations.")
 	}
 	var id string
-	err := d.Write(ctx, func(tx *Tx) error {
+	err := d.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		id, err = d.createTicket(ctx, tx, a.AccountID, c, "agent", a.UserID(), "")
+		id, err = create(ctx, d, tx, a.AccountID, c, "agent", a.UserID(), "")
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return d.FindTicket(ctx, id)
+	return Find(ctx, d, id)
 }
 
-func (d *DB) createTicket(ctx context.Context, tx *Tx, accountID string, c baton.TicketCreate, source, createdBy, contactID string) (string, error) {
+func create(ctx context.Context, d *store.DB, tx *store.Tx, accountID string, c baton.TicketCreate, source, createdBy, contactID string) (string, error) {
 	var assignee *string
 	if c.AssigneeID != "" {
 		if _, err := tx.GetUser(ctx, db.GetUserParams{ID: c.AssigneeID, AccountID: accountID}); isNoRows(err) {
@@ -104,38 +112,32 @@ func (d *DB) createTicket(ctx context.Context, tx *Tx, accountID string, c baton
 	if len(c.ConversationIDs) == 0 {
 		// No conversation's system message announces it: signal it for the ticket.created
 		// webhook (integrations hook).
+		payload, _ := json.Marshal(map[string]string{"ticket_id": id}) // a map of strings always marshals
 		tx.Emit(&baton.Event{Type: baton.EventTicketCreated, AccountID: accountID, CreatedAt: tx.Now(),
-			Payload: mustJSON(map[string]string{"ticket_id": id})})
+			Payload: payload})
 	}
 	for _, cid := range c.ConversationIDs {
 		if err := tx.LinkTicketConversation(ctx, db.LinkTicketConversationParams{TicketID: id, ConversationID: cid}); err != nil {
 			return "", err
 		}
-		ct, err := d.lockConversation(ctx, tx, accountID, cid)
-		if err != nil {
-			return "", err
-		}
-		if _, err := ct.addMessage(baton.KindSystem, sender{name: "Baton"}, fmt.Sprintf("Ticket #%d created: %s", num, strings.TrimSpace(c.Subject)), ""); err != nil {
-			return "", err
-		}
-		if err := ct.save(); err != nil {
+		if err := d.SystemMessage(ctx, tx, accountID, cid, fmt.Sprintf("Ticket #%d created: %s", num, strings.TrimSpace(c.Subject))); err != nil {
 			return "", err
 		}
 	}
 	return id, nil
 }
 
-// FindTicket returns a ticket of the actor's account with its conversations.
-func (d *DB) FindTicket(ctx context.Context, id string) (*baton.Ticket, error) {
+// Find returns a ticket of the actor's account with its conversations.
+func Find(ctx context.Context, d *store.DB, id string) (*baton.Ticket, error) {
 	a := baton.ActorFromContext(ctx)
-	q := d.read()
+	q := db.New(d.Reader())
 	t, err := q.GetTicket(ctx, db.GetTicketParams{ID: id, AccountID: a.AccountID})
 	if isNoRows(err) {
 		return nil, baton.NotFound("Ticket")
 	} else if err != nil {
 		return nil, fmt.Errorf("find ticket: %w", err)
 	}
-	out := d.ticketFromRow(ctx, t)
+	out := fromRow(ctx, q, t)
 	if out.ConversationIDs, err = q.TicketConversationIDs(ctx, id); err != nil {
 		return nil, fmt.Errorf("ticket conversations: %w", err)
 	}
@@ -145,22 +147,23 @@ func (d *DB) FindTicket(ctx context.Context, id string) (*baton.Ticket, error) {
 	return out, nil
 }
 
-func (d *DB) ticketFromRow(ctx context.Context, t db.Ticket) *baton.Ticket {
+func fromRow(ctx context.Context, q *db.Queries, t db.Ticket) *baton.Ticket {
 	out := &baton.Ticket{ID: t.ID, Number: t.Number, Subject: t.Subject, Description: t.Description,
 		Priority: baton.Priority(t.Priority), Status: t.Status, ContactID: deref(t.ContactID), Source: t.Source,
 		ConversationIDs: []string{}, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 	if t.AssigneeID != nil {
-		if u, err := d.read().GetUser(ctx, db.GetUserParams{ID: *t.AssigneeID, AccountID: t.AccountID}); err == nil {
-			out.Assignee = &baton.UserRef{ID: u.ID, Name: userFromRow(u).DisplayName(), Email: u.Email}
+		if u, err := q.GetUser(ctx, db.GetUserParams{ID: *t.AssigneeID, AccountID: t.AccountID}); err == nil {
+			name := (&baton.User{Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}).DisplayName()
+			out.Assignee = &baton.UserRef{ID: u.ID, Name: name, Email: u.Email}
 		}
 	}
 	return out
 }
 
-// UpdateTicket changes a ticket and its links.
-func (d *DB) UpdateTicket(ctx context.Context, id string, up baton.TicketUpdate) (*baton.Ticket, error) {
+// Update changes a ticket and its links.
+func Update(ctx context.Context, d *store.DB, id string, up baton.TicketUpdate) (*baton.Ticket, error) {
 	a := baton.ActorFromContext(ctx)
-	err := d.Write(ctx, func(tx *Tx) error {
+	err := d.Write(ctx, func(tx *store.Tx) error {
 		t, err := tx.GetTicket(ctx, db.GetTicketParams{ID: id, AccountID: a.AccountID})
 		if isNoRows(err) {
 			return baton.NotFound("Ticket")
@@ -223,50 +226,55 @@ func (d *DB) UpdateTicket(ctx context.Context, id string, up baton.TicketUpdate)
 	if err != nil {
 		return nil, err
 	}
-	return d.FindTicket(ctx, id)
+	return Find(ctx, d, id)
 }
 
-// ListTickets lists the account's tickets, most recently updated first.
-func (d *DB) ListTickets(ctx context.Context, f baton.TicketFilter) ([]*baton.Ticket, string, error) {
+// List lists the account's tickets, most recently updated first, and the cursor of the
+// next page ("" on the last).
+func List(ctx context.Context, d *store.DB, f baton.TicketFilter) ([]*baton.Ticket, string, error) {
 	a := baton.ActorFromContext(ctx)
-	var args sqlArgs
-	where := []string{"t.account_id = " + args.add(a.AccountID)}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	where := []string{"t.account_id = " + arg(a.AccountID)}
 	if f.Status != "" {
-		where = append(where, "t.status = "+args.add(f.Status))
+		where = append(where, "t.status = "+arg(f.Status))
 	}
 	if f.Priority != "" {
-		where = append(where, "t.priority = "+args.add(string(f.Priority)))
+		where = append(where, "t.priority = "+arg(string(f.Priority)))
 	}
 	if f.AssigneeID == "none" {
 		where = append(where, "t.assignee_id IS NULL")
 	} else if f.AssigneeID != "" {
-		where = append(where, "t.assignee_id = "+args.add(f.AssigneeID))
+		where = append(where, "t.assignee_id = "+arg(f.AssigneeID))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		if n, err := strconv.ParseInt(strings.TrimPrefix(q, "#"), 10, 64); err == nil {
-			where = append(where, "t.number = "+args.add(n))
+			where = append(where, "t.number = "+arg(n))
 		} else {
-			p := args.add(likePattern(q))
+			p := arg(likePattern(q))
 			where = append(where, "(lower(t.subject) LIKE "+p+` ESCAPE '\' OR lower(t.description) LIKE `+p+` ESCAPE '\')`)
 		}
 	}
 	if f.Cursor != "" {
-		ts, id, err := decodeCursor(f.Cursor)
+		ts, id, err := store.DecodeCursor(f.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		pt, pi := args.add(ts), args.add(id)
+		pt, pi := arg(ts), arg(id)
 		// A range the (account_id, updated_at, id) index can seek to, as the conversation
 		// list's cursor.
 		where = append(where, "t.updated_at <= "+pt+" AND (t.updated_at < "+pt+" OR t.id < "+pi+")")
 	}
 	limit := f.Limit
-	if limit <= 0 || limit > MaxPageSize {
-		limit = DefaultPageSize
+	if limit <= 0 || limit > store.MaxPageSize {
+		limit = store.DefaultPageSize
 	}
-	rows, err := d.raw().Query(ctx, `SELECT t.id, t.account_id, t.number, t.subject, t.description, t.priority, t.status,
+	rows, err := d.Reader().Query(ctx, `SELECT t.id, t.account_id, t.number, t.subject, t.description, t.priority, t.status,
  t.assignee_id, t.contact_id, t.source, t.created_by, t.created_at, t.updated_at FROM tickets t WHERE `+
-		strings.Join(where, " AND ")+" ORDER BY t.updated_at DESC, t.id DESC LIMIT "+args.add(limit+1), args.args...)
+		strings.Join(where, " AND ")+" ORDER BY t.updated_at DESC, t.id DESC LIMIT "+arg(limit+1), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list tickets: %w", err)
 	}
@@ -287,12 +295,13 @@ func (d *DB) ListTickets(ctx context.Context, f baton.TicketFilter) ([]*baton.Ti
 	next := ""
 	if len(list) > limit {
 		list = list[:limit]
-		next = encodeCursor(list[limit-1].UpdatedAt, list[limit-1].ID)
+		next = store.EncodeCursor(list[limit-1].UpdatedAt, list[limit-1].ID)
 	}
+	q := db.New(d.Reader())
 	out := make([]*baton.Ticket, len(list))
 	for i, t := range list {
-		out[i] = d.ticketFromRow(ctx, t)
-		ids, err := d.read().TicketConversationIDs(ctx, t.ID)
+		out[i] = fromRow(ctx, q, t)
+		ids, err := q.TicketConversationIDs(ctx, t.ID)
 		if err != nil {
 			return nil, "", err
 		}
@@ -303,21 +312,22 @@ func (d *DB) ListTickets(ctx context.Context, f baton.TicketFilter) ([]*baton.Ti
 	return out, next, nil
 }
 
-// ConversationTickets lists the tickets linked to a conversation.
-func (d *DB) ConversationTickets(ctx context.Context, convID string) ([]*baton.Ticket, error) {
+// OfConversation lists the tickets linked to a conversation of the actor's account.
+func OfConversation(ctx context.Context, d *store.DB, convID string) ([]*baton.Ticket, error) {
 	a := baton.ActorFromContext(ctx)
-	if _, err := d.read().GetConversation(ctx, db.GetConversationParams{ID: convID, AccountID: a.AccountID}); isNoRows(err) {
+	q := db.New(d.Reader())
+	if _, err := q.GetConversation(ctx, db.GetConversationParams{ID: convID, AccountID: a.AccountID}); isNoRows(err) {
 		return nil, baton.NotFound("Conversation")
 	} else if err != nil {
 		return nil, err
 	}
-	ids, err := d.read().ConversationTicketIDs(ctx, db.ConversationTicketIDsParams{ConversationID: convID, AccountID: a.AccountID})
+	ids, err := q.ConversationTicketIDs(ctx, db.ConversationTicketIDsParams{ConversationID: convID, AccountID: a.AccountID})
 	if err != nil {
 		return nil, fmt.Errorf("conversation tickets: %w", err)
 	}
 	out := []*baton.Ticket{}
 	for _, id := range ids {
-		t, err := d.FindTicket(ctx, id)
+		t, err := Find(ctx, d, id)
 		if err != nil {
 			return nil, err
 		}
@@ -326,52 +336,18 @@ func (d *DB) ConversationTickets(ctx context.Context, convID string) ([]*baton.T
 	return out, nil
 }
 
-// OfflineMessage stores the widget's offline form (W4): the contact's name and email are
-// updated and a follow-up ticket is opened, linked to the visitor's conversation.
-func (d *DB) OfflineMessage(ctx context.Context, v *baton.Visitor, name, email, message string) (*baton.Ticket, error) {
-	name = strings.TrimSpace(name)
-	if err := checkName("name", name); err != nil {
-		return nil, err
+func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// likePattern is s as a LIKE pattern matching it anywhere, case-insensitively (with ESCAPE
+// '\').
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
 	}
-	email, err := NormalizeEmail(email)
-	if err != nil {
-		return nil, err
-	}
-	if message, err = CheckContent(message); err != nil {
-		return nil, err
-	}
-	var id string
-	err = d.Write(ctx, func(tx *Tx) error {
-		contact, err := tx.GetContact(ctx, db.GetContactParams{ID: v.ContactID, AccountID: v.AccountID})
-		if err != nil {
-			return err
-		}
-		if name != "" {
-			contact.Name = name
-		}
-		contact.Email = email
-		if err := tx.UpdateContact(ctx, db.UpdateContactParams{ID: contact.ID, AccountID: contact.AccountID, Name: contact.Name,
-			Email: contact.Email, Phone: contact.Phone, Attributes: contact.Attributes}); err != nil {
-			return err
-		}
-		conv, err := tx.LatestConversationForContact(ctx, v.ContactID)
-		if err != nil {
-			return err
-		}
-		who := name
-		if who == "" {
-			who = email
-		}
-		id, err = d.createTicket(ctx, tx, v.AccountID, baton.TicketCreate{Subject: "Offline message from " + who,
-			Description: message, Priority: baton.PriorityMedium, ConversationIDs: []string{conv.ID}}, "offline_form", "", contact.ID)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	t, err := d.read().GetTicket(ctx, db.GetTicketParams{ID: id, AccountID: v.AccountID})
-	if err != nil {
-		return nil, err
-	}
-	return d.ticketFromRow(ctx, t), nil
+	return *s
 }
