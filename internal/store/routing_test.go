@@ -250,57 +250,6 @@ func TestMentionsNotifyTeammates(t *testing.T) {
 	})
 }
 
-func TestCannedResponsesRenderVariables(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := setup(t, db)
-		id, _ := e.conversationIn(t, baton.StatusBot)
-		if _, err := e.db.UpdateConversation(e.ctx, id, baton.ConversationUpdate{ContactName: ptr("Maria Lopez"), ContactEmail: ptr("maria@example.com")}); err != nil {
-			t.Fatal(err)
-		}
-		c, err := e.db.CreateCanned(e.ctx, store.CannedInput{Shortcut: ptr("/hello"), Category: ptr("Greetings"),
-			Content: ptr("Hi {{first_name}} {{ last_name }}, I'm {{agent_name}} from {{chatbot_name}}. We'll write to {{email}} or {{phone}}. Plan: {{plan}}. {{unknown_thing}}")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := e.db.RenderCanned(e.ctx, c.ID, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := "Hi Maria Lopez, I'm Olivia from Acme Bot. We'll write to maria@example.com or . Plan: . "
-		if got != want {
-			t.Fatalf("RenderCanned = %q, want %q", got, want)
-		}
-		if strings.Contains(got, "{{") {
-			t.Fatal("raw braces left in the text")
-		}
-		if _, err := e.db.CreateCanned(e.ctx, store.CannedInput{Shortcut: ptr("hello"), Content: ptr("x")}); baton.ErrorCode(err) != baton.ECONFLICT {
-			t.Fatalf("a duplicate shortcut = %v, want conflict", err)
-		}
-		if _, err := e.db.CreateCanned(e.ctx, store.CannedInput{Shortcut: ptr("bad shortcut"), Content: ptr("x")}); baton.ErrorCode(err) != baton.EINVALID {
-			t.Fatalf("a shortcut with a space = %v, want invalid", err)
-		}
-		if _, err := e.db.CreateCanned(e.ctx, store.CannedInput{Shortcut: ptr("refund"), Title: ptr("Refund policy"), Content: ptr("Refunds take 5 days.")}); err != nil {
-			t.Fatal(err)
-		}
-		list, _ := e.db.ListCanned(e.ctx, "ref", "")
-		if len(list) != 1 || list[0].Shortcut != "refund" {
-			t.Fatalf("search by shortcut = %+v", list)
-		}
-		list, _ = e.db.ListCanned(e.ctx, "5 days", "")
-		if len(list) != 1 {
-			t.Fatalf("search by text = %+v", list)
-		}
-		list, _ = e.db.ListCanned(e.ctx, "", "greetings")
-		if len(list) != 1 || list[0].Shortcut != "hello" {
-			t.Fatalf("by category = %+v", list)
-		}
-		other := e.otherAccount(t)
-		if _, err := other.db.RenderCanned(other.ctx, c.ID, ""); baton.ErrorCode(err) != baton.ENOTFOUND {
-			t.Fatalf("another account renders our canned response: %v", err)
-		}
-	})
-}
-
 func TestATicketLinksTwoConversations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := setup(t, db)
