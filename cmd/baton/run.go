@@ -12,6 +12,7 @@ import (
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/audit"
+	"github.com/baton-chat/baton/internal/demo"
 	"github.com/baton-chat/baton/internal/store"
 )
 
@@ -65,7 +66,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return errors.New("usage: baton user create --email … --password … [--role agent] [--first-name …]\n       baton user reset-password --email … [--password …]")
 	case "demo":
-		return demo(ctx, args, stdout, stderr)
+		return demoCreate(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -183,7 +184,8 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// demoCreate runs `baton demo`: a new account filled with synthetic data.
+func demoCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var convs, msgs int
 	var slug string
 	var seed uint64
@@ -206,7 +208,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer d.Close()
 	start := time.Now()
 	last := time.Now()
-	acc, err := d.Generate(ctx, store.GenerateOptions{Conversations: convs, Messages: msgs, Slug: slug, Seed: seed,
+	acc, err := demo.Generate(ctx, d, demo.Options{Conversations: convs, Messages: msgs, Slug: slug, Seed: seed,
 		Progress: func(stage string, done, total int) {
 			if time.Since(last) > 2*time.Second || done == total {
 				last = time.Now()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/audit"
+	"github.com/baton-chat/baton/internal/labels"
 )
 
 func (s *Server) listChatbots(w http.ResponseWriter, r *http.Request) error {
@@ -58,11 +59,11 @@ func (s *Server) updateChatbot(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listLabels(w http.ResponseWriter, r *http.Request) error {
-	labels, err := s.DB.Labels(r.Context())
+	list, err := labels.List(r.Context(), s.DB)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"labels": labels})
+	return writeJSON(w, http.StatusOK, map[string]any{"labels": list})
 }
 
 type tokenRequest struct {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/canned"
+	"github.com/baton-chat/baton/internal/labels"
 	"github.com/baton-chat/baton/internal/notify"
 	"github.com/baton-chat/baton/internal/store"
 )
@@ -101,8 +103,8 @@ type cannedRequest struct {
 	Category *string `json:"category"`
 }
 
-func (c cannedRequest) input() store.CannedInput {
-	return store.CannedInput{Shortcut: c.Shortcut, Title: c.Title, Content: c.Content, Category: c.Category}
+func (c cannedRequest) input() canned.Input {
+	return canned.Input{Shortcut: c.Shortcut, Title: c.Title, Content: c.Content, Category: c.Category}
 }
 
 func (s *Server) listCanned(w http.ResponseWriter, r *http.Request) error {
@@ -110,7 +112,7 @@ func (s *Server) listCanned(w http.ResponseWriter, r *http.Request) error {
 	if len(q.Get("q")) > 200 || len(q.Get("category")) > 100 {
 		return baton.Invalid("The search text is too long.")
 	}
-	list, err := s.DB.ListCanned(r.Context(), q.Get("q"), q.Get("category"))
+	list, err := canned.List(r.Context(), s.DB, q.Get("q"), q.Get("category"))
 	if err != nil {
 		return err
 	}
@@ -122,7 +124,7 @@ func (s *Server) createCanned(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	c, err := s.DB.CreateCanned(r.Context(), req.input())
+	c, err := canned.Create(r.Context(), s.DB, req.input())
 	if err != nil {
 		return err
 	}
@@ -134,7 +136,7 @@ func (s *Server) updateCanned(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	c, err := s.DB.UpdateCanned(r.Context(), r.PathValue("id"), req.input())
+	c, err := canned.Update(r.Context(), s.DB, r.PathValue("id"), req.input())
 	if err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func (s *Server) updateCanned(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteCanned(w http.ResponseWriter, r *http.Request) error {
-	if err := s.DB.DeleteCanned(r.Context(), r.PathValue("id")); err != nil {
+	if err := canned.Delete(r.Context(), s.DB, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -150,7 +152,7 @@ func (s *Server) deleteCanned(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderCanned(w http.ResponseWriter, r *http.Request) error {
-	text, err := s.DB.RenderCanned(r.Context(), r.PathValue("id"), r.URL.Query().Get("conversation_id"))
+	text, err := canned.Render(r.Context(), s.DB, r.PathValue("id"), r.URL.Query().Get("conversation_id"))
 	if err != nil {
 		return err
 	}
@@ -167,7 +169,7 @@ func (s *Server) createLabel(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	l, err := s.DB.SaveLabel(r.Context(), "", store.LabelInput{Name: req.Name, Color: req.Color})
+	l, err := labels.Save(r.Context(), s.DB, "", labels.Input{Name: req.Name, Color: req.Color})
 	if err != nil {
 		return err
 	}
@@ -179,7 +181,7 @@ func (s *Server) updateLabel(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	l, err := s.DB.SaveLabel(r.Context(), r.PathValue("id"), store.LabelInput{Name: req.Name, Color: req.Color})
+	l, err := labels.Save(r.Context(), s.DB, r.PathValue("id"), labels.Input{Name: req.Name, Color: req.Color})
 	if err != nil {
 		return err
 	}
@@ -187,7 +189,7 @@ func (s *Server) updateLabel(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteLabel(w http.ResponseWriter, r *http.Request) error {
-	if err := s.DB.DeleteLabel(r.Context(), r.PathValue("id")); err != nil {
+	if err := labels.Delete(r.Context(), s.DB, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -195,7 +197,7 @@ func (s *Server) deleteLabel(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listTags(w http.ResponseWriter, r *http.Request) error {
-	tags, err := s.DB.Tags(r.Context())
+	tags, err := labels.Tags(r.Context(), s.DB)
 	if err != nil {
 		return err
 	}

@@ -58,16 +58,3 @@ func (d *DB) Accounts(ctx context.Context) ([]*baton.Account, error) {
 	}
 	return out, nil
 }
-
-// Labels lists an account's labels.
-func (d *DB) Labels(ctx context.Context) ([]map[string]string, error) {
-	rows, err := d.read().ListLabels(ctx, baton.ActorFromContext(ctx).AccountID)
-	if err != nil {
-		return nil, fmt.Errorf("labels: %w", err)
-	}
-	out := make([]map[string]string, len(rows))
-	for i, r := range rows {
-		out[i] = map[string]string{"id": r.ID, "name": r.Name, "color": r.Color}
-	}
-	return out, nil
-}

@@ -236,7 +236,7 @@ func TestUpdateConversation(t *testing.T) {
 
 		// The four default labels exist in every account.
 		for _, ctx := range []context.Context{e.ctx, b.ctx} {
-			labels, err := db.Labels(ctx)
+			labels, err := labelsOf(ctx, db)
 			if err != nil {
 				t.Fatalf("Labels = %v", err)
 			}

@@ -238,29 +238,6 @@ func TestGroupCommitIndexesItsMessages(t *testing.T) {
 	}
 }
 
-// The bulk loader (baton demo --conversations …) indexes the messages it writes as the
-// group commit does: the index agrees with the table, and its words are found.
-func TestGenerateIndexesItsMessages(t *testing.T) {
-	db := storetest.Open(t, store.SQLite)
-	ctx := context.Background()
-	if _, err := db.Generate(ctx, store.GenerateOptions{Conversations: 40, Messages: 400, Seed: 7}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`); err != nil {
-		t.Errorf("messages_fts integrity-check: %v", err)
-	}
-	var indexed, stored int
-	if err := db.SQL().QueryRowContext(ctx, `SELECT count(DISTINCT rowid) FROM messages_fts WHERE messages_fts MATCH 'the OR a OR order OR refund OR hello'`).Scan(&indexed); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM messages`).Scan(&stored); err != nil {
-		t.Fatal(err)
-	}
-	if stored < 400 || indexed == 0 {
-		t.Errorf("%d messages stored, %d found by common words", stored, indexed)
-	}
-}
-
 // namedJob is a job whose kind the test chooses.
 type namedJob string
 

@@ -397,3 +397,11 @@ func isUnique(err error) bool {
 	}
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+// IsNoRows reports that a query found no row, on either database (for feature packages
+// that map it to their own not_found error).
+func IsNoRows(err error) bool { return isNoRows(err) }
+
+// IsUnique reports a unique-constraint violation on either database (for feature
+// packages that map it to their own conflict error).
+func IsUnique(err error) bool { return isUnique(err) }

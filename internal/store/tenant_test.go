@@ -103,8 +103,8 @@ func TestTenantIsolation(t *testing.T) {
 		if users, _ := db.ListUsers(ctx, b.account.ID); len(users) != 1 || users[0].ID != b.owner.ID {
 			t.Errorf("ListUsers(B) = %+v, want only B's owner", users)
 		}
-		aLabels, _ := db.Labels(a.ctx)
-		bLabels, _ := db.Labels(b.ctx)
+		aLabels, _ := labelsOf(a.ctx, db)
+		bLabels, _ := labelsOf(b.ctx, db)
 		for _, l := range bLabels {
 			if slices.ContainsFunc(aLabels, func(x map[string]string) bool { return x["id"] == l["id"] }) {
 				t.Errorf("Labels as B includes A's label %v", l)

@@ -1,4 +1,7 @@
-package store
+// Package canned holds an account's canned responses (M6): short reply texts agents insert
+// by shortcut, their rules (shortcut, title, category and text limits), the search that
+// lists them, and the rendering of their {{variables}} for a conversation.
+package canned
 
 import (
 	"context"
@@ -9,11 +12,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/store/db"
 )
 
-// Canned is a canned response (M6).
-type Canned struct {
+// Response is a canned response (M6).
+type Response struct {
 	ID        string    `json:"id"`
 	Shortcut  string    `json:"shortcut"`
 	Title     string    `json:"title"`
@@ -23,8 +27,8 @@ type Canned struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// CannedInput creates or changes a canned response.
-type CannedInput struct {
+// Input creates or changes a canned response.
+type Input struct {
 	Shortcut *string
 	Title    *string
 	Content  *string
@@ -33,11 +37,11 @@ type CannedInput struct {
 
 var shortcutRe = regexp.MustCompile(`^[\p{L}\p{N}_-]{1,50}$`)
 
-func cannedFromRow(c db.CannedResponse) *Canned {
-	return &Canned{ID: c.ID, Shortcut: c.Shortcut, Title: c.Title, Content: c.Content, Category: c.Category, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+func fromRow(c db.CannedResponse) *Response {
+	return &Response{ID: c.ID, Shortcut: c.Shortcut, Title: c.Title, Content: c.Content, Category: c.Category, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
-func applyCanned(c *db.CannedResponse, in CannedInput) error {
+func apply(c *db.CannedResponse, in Input) error {
 	if in.Shortcut != nil {
 		s := strings.TrimPrefix(strings.TrimSpace(*in.Shortcut), "/")
 		if !shortcutRe.MatchString(s) {
@@ -66,25 +70,25 @@ func applyCanned(c *db.CannedResponse, in CannedInput) error {
 	return nil
 }
 
-// CreateCanned adds a canned response to the account.
-func (d *DB) CreateCanned(ctx context.Context, in CannedInput) (*Canned, error) {
+// Create adds a canned response to the actor's account.
+func Create(ctx context.Context, d *store.DB, in Input) (*Response, error) {
 	a := baton.ActorFromContext(ctx)
 	if in.Shortcut == nil {
 		return nil, baton.Invalid("A canned response needs a shortcut.")
 	}
 	var c db.CannedResponse
-	err := d.Write(ctx, func(tx *Tx) error {
+	err := d.Write(ctx, func(tx *store.Tx) error {
 		c = db.CannedResponse{ID: d.NewID(), AccountID: a.AccountID, CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
-		if err := applyCanned(&c, in); err != nil {
+		if err := apply(&c, in); err != nil {
 			return err
 		}
 		var by *string
-		if a.UserID() != "" {
-			by = ptr(a.UserID())
+		if id := a.UserID(); id != "" {
+			by = &id
 		}
 		err := tx.CreateCanned(ctx, db.CreateCannedParams{ID: c.ID, AccountID: c.AccountID, Shortcut: c.Shortcut, Title: c.Title,
 			Content: c.Content, Category: c.Category, CreatedBy: by, CreatedAt: c.CreatedAt})
-		if isUnique(err) {
+		if store.IsUnique(err) {
 			return baton.Errorf(baton.ECONFLICT, "The shortcut /%s is taken.", c.Shortcut)
 		}
 		return err
@@ -92,28 +96,28 @@ func (d *DB) CreateCanned(ctx context.Context, in CannedInput) (*Canned, error) 
 	if err != nil {
 		return nil, err
 	}
-	return cannedFromRow(c), nil
+	return fromRow(c), nil
 }
 
-// UpdateCanned changes a canned response.
-func (d *DB) UpdateCanned(ctx context.Context, id string, in CannedInput) (*Canned, error) {
+// Update changes a canned response.
+func Update(ctx context.Context, d *store.DB, id string, in Input) (*Response, error) {
 	a := baton.ActorFromContext(ctx)
 	var c db.CannedResponse
-	err := d.Write(ctx, func(tx *Tx) error {
+	err := d.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		c, err = tx.GetCanned(ctx, db.GetCannedParams{ID: id, AccountID: a.AccountID})
-		if isNoRows(err) {
+		if store.IsNoRows(err) {
 			return baton.NotFound("Canned response")
 		} else if err != nil {
 			return err
 		}
-		if err := applyCanned(&c, in); err != nil {
+		if err := apply(&c, in); err != nil {
 			return err
 		}
 		c.UpdatedAt = tx.Now()
 		err = tx.UpdateCanned(ctx, db.UpdateCannedParams{ID: id, AccountID: a.AccountID, Shortcut: c.Shortcut, Title: c.Title,
 			Content: c.Content, Category: c.Category, UpdatedAt: c.UpdatedAt})
-		if isUnique(err) {
+		if store.IsUnique(err) {
 			return baton.Errorf(baton.ECONFLICT, "The shortcut /%s is taken.", c.Shortcut)
 		}
 		return err
@@ -121,13 +125,13 @@ func (d *DB) UpdateCanned(ctx context.Context, id string, in CannedInput) (*Cann
 	if err != nil {
 		return nil, err
 	}
-	return cannedFromRow(c), nil
+	return fromRow(c), nil
 }
 
-// DeleteCanned removes a canned response.
-func (d *DB) DeleteCanned(ctx context.Context, id string) error {
+// Delete removes a canned response.
+func Delete(ctx context.Context, d *store.DB, id string) error {
 	a := baton.ActorFromContext(ctx)
-	return d.Write(ctx, func(tx *Tx) error {
+	return d.Write(ctx, func(tx *store.Tx) error {
 		n, err := tx.DeleteCanned(ctx, db.DeleteCannedParams{ID: id, AccountID: a.AccountID})
 		if err != nil {
 			return err
@@ -139,21 +143,21 @@ func (d *DB) DeleteCanned(ctx context.Context, id string) error {
 	})
 }
 
-// ListCanned lists canned responses, filtered by a search over shortcut, title and text,
-// and by category; shortcut prefix matches come first.
-func (d *DB) ListCanned(ctx context.Context, query, category string) ([]*Canned, error) {
+// List lists canned responses, filtered by a search over shortcut, title and text, and by
+// category; shortcut prefix matches come first.
+func List(ctx context.Context, d *store.DB, query, category string) ([]*Response, error) {
 	a := baton.ActorFromContext(ctx)
-	rows, err := d.read().ListCanned(ctx, a.AccountID)
+	rows, err := db.New(d.Reader()).ListCanned(ctx, a.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("canned responses: %w", err)
 	}
 	q := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(query), "/"))
-	var first, rest []*Canned
+	var first, rest []*Response
 	for _, r := range rows {
 		if category != "" && !strings.EqualFold(r.Category, category) {
 			continue
 		}
-		c := cannedFromRow(r)
+		c := fromRow(r)
 		switch {
 		case q == "":
 			rest = append(rest, c)
@@ -165,7 +169,7 @@ func (d *DB) ListCanned(ctx context.Context, query, category string) ([]*Canned,
 	}
 	out := append(first, rest...)
 	if out == nil {
-		out = []*Canned{}
+		out = []*Response{}
 	}
 	return out, nil
 }
@@ -182,13 +186,13 @@ func RenderTemplate(text string, vars map[string]string) string {
 	})
 }
 
-// RenderCanned renders a canned response for a conversation: {{first_name}},
-// {{last_name}}, {{name}}, {{email}}, {{phone}}, {{agent_name}}, {{chatbot_name}} and the
-// contact's custom attributes ({{plan}} or {{contact.plan}}).
-func (d *DB) RenderCanned(ctx context.Context, id, conversationID string) (string, error) {
+// Render renders a canned response for a conversation: {{first_name}}, {{last_name}},
+// {{name}}, {{email}}, {{phone}}, {{agent_name}}, {{chatbot_name}} and the contact's
+// custom attributes ({{plan}} or {{contact.plan}}).
+func Render(ctx context.Context, d *store.DB, id, conversationID string) (string, error) {
 	a := baton.ActorFromContext(ctx)
-	c, err := d.read().GetCanned(ctx, db.GetCannedParams{ID: id, AccountID: a.AccountID})
-	if isNoRows(err) {
+	c, err := db.New(d.Reader()).GetCanned(ctx, db.GetCannedParams{ID: id, AccountID: a.AccountID})
+	if store.IsNoRows(err) {
 		return "", baton.NotFound("Canned response")
 	} else if err != nil {
 		return "", err
@@ -211,84 +215,4 @@ func (d *DB) RenderCanned(ctx context.Context, id, conversationID string) (strin
 		vars["email"], vars["phone"], vars["chatbot_name"] = conv.Contact.Email, conv.Contact.Phone, conv.Chatbot.Name
 	}
 	return RenderTemplate(c.Content, vars), nil
-}
-
-// LabelInput creates or changes a label.
-type LabelInput struct {
-	Name  *string
-	Color *string
-}
-
-var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-
-// SaveLabel creates (id "") or changes a label of the account.
-func (d *DB) SaveLabel(ctx context.Context, id string, in LabelInput) (map[string]string, error) {
-	a := baton.ActorFromContext(ctx)
-	var l db.Label
-	err := d.Write(ctx, func(tx *Tx) error {
-		if id == "" {
-			l = db.Label{ID: d.NewID(), AccountID: a.AccountID, Color: "#6b7280"}
-		} else {
-			var err error
-			if l, err = tx.GetLabel(ctx, db.GetLabelParams{ID: id, AccountID: a.AccountID}); isNoRows(err) {
-				return baton.NotFound("Label")
-			} else if err != nil {
-				return err
-			}
-		}
-		if in.Name != nil {
-			l.Name = strings.TrimSpace(*in.Name)
-		}
-		if l.Name == "" || utf8.RuneCountInString(l.Name) > 50 {
-			return baton.Invalid("A label needs a name of 1 to 50 characters.")
-		}
-		if in.Color != nil {
-			if !colorRe.MatchString(*in.Color) {
-				return baton.Invalid("color must look like #1a2b3c.")
-			}
-			l.Color = *in.Color
-		}
-		var err error
-		if id == "" {
-			err = tx.CreateLabelFull(ctx, db.CreateLabelFullParams{ID: l.ID, AccountID: l.AccountID, Name: l.Name, Color: l.Color})
-		} else {
-			err = tx.UpdateLabel(ctx, db.UpdateLabelParams{ID: l.ID, AccountID: l.AccountID, Name: l.Name, Color: l.Color})
-		}
-		if isUnique(err) {
-			return baton.Errorf(baton.ECONFLICT, "A label named %q already exists.", l.Name)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"id": l.ID, "name": l.Name, "color": l.Color}, nil
-}
-
-// DeleteLabel removes a label (and takes it off its conversations).
-func (d *DB) DeleteLabel(ctx context.Context, id string) error {
-	a := baton.ActorFromContext(ctx)
-	return d.Write(ctx, func(tx *Tx) error {
-		n, err := tx.DeleteLabel(ctx, db.DeleteLabelParams{ID: id, AccountID: a.AccountID})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return baton.NotFound("Label")
-		}
-		return nil
-	})
-}
-
-// Tags lists the account's tags (for autocompletion).
-func (d *DB) Tags(ctx context.Context) ([]string, error) {
-	rows, err := d.read().ListTags(ctx, baton.ActorFromContext(ctx).AccountID)
-	if err != nil {
-		return nil, fmt.Errorf("tags: %w", err)
-	}
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = r.Name
-	}
-	return out, nil
 }

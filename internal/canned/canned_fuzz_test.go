@@ -1,10 +1,10 @@
-package store_test
+package canned_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/baton-chat/baton/internal/store"
+	"github.com/baton-chat/baton/internal/canned"
 )
 
 // FuzzRenderTemplate: rendering never leaves a {{variable}} it understood, and text
@@ -15,7 +15,7 @@ func FuzzRenderTemplate(f *testing.F) {
 	}
 	vars := map[string]string{"first_name": "Ana", "email": "ana@example.com", "plan": "gold"}
 	f.Fuzz(func(t *testing.T, text string) {
-		out := store.RenderTemplate(text, vars)
+		out := canned.RenderTemplate(text, vars)
 		if !strings.Contains(text, "{{") && out != text {
 			t.Fatalf("RenderTemplate(%q) = %q, changed text without variables", text, out)
 		}
