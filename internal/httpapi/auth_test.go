@@ -176,11 +176,12 @@ func TestReplyRateLimit(t *testing.T) {
 		if got := r.Header.Get("Retry-After"); got != "3" {
 			t.Errorf("Retry-After = %q right after a reply, want 3", got)
 		}
-		// Notes, other conversations and other agents are not limited.
+		// Notes and other conversations are not limited; another agent may not reply at all
+		// (only the assignee answers), which is a conflict, not a rate limit.
 		e.do(t, req{Method: "POST", URL: "/api/v1/conversations/" + a.ConversationID + "/messages", Token: e.OwnerToken,
 			Body: `{"content":"a note","private":true}`}).wantStatus(t, http.StatusCreated)
 		reply(e.OwnerToken, b.ConversationID, "other conversation").wantStatus(t, http.StatusCreated)
-		reply(bea, a.ConversationID, "other agent").wantStatus(t, http.StatusCreated)
+		reply(bea, a.ConversationID, "other agent").wantError(t, http.StatusConflict, "conflict", "")
 
 		e.Clock.Advance(2 * time.Second)
 		r = reply(e.OwnerToken, a.ConversationID, "still too soon")

@@ -323,13 +323,13 @@ func TestReplyRateLimit(t *testing.T) {
 			}
 			e.unchanged(t, before, "a rate-limited reply")
 		}
-		// Notes, other agents and other conversations are not limited.
+		// Notes and other conversations are not limited; another agent may not reply at all
+		// (only the assignee answers the customer), which is a conflict, not a rate limit.
 		if _, err := db.Reply(e.ctx, id, "a note right away", true); err != nil {
 			t.Errorf("Reply(note) within 3 s = %v, want allowed", err)
 		}
-		if _, err := db.Reply(e.as(ann), id, "Ann here too", false); err != nil {
-			t.Errorf("Reply by another agent within 3 s = %v, want allowed", err)
-		}
+		_, annErr := db.Reply(e.as(ann), id, "Ann here too", false)
+		wantCode(t, annErr, baton.ECONFLICT, "Reply by an agent who is not the assignee")
 		if _, err := db.Reply(e.ctx, other, "in another conversation", false); err != nil {
 			t.Errorf("Reply in another conversation within 3 s = %v, want allowed", err)
 		}
