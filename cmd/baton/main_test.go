@@ -464,7 +464,7 @@ func TestStartFailures(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"a busy port", nil, []string{"--addr", busy.Addr().String()}, "listen"},
+		{"a busy port", nil, []string{"--addr", busy.Addr().String()}, "choose another with --addr or BATON_ADDR"},
 		{"a bad secret key", map[string]string{"BATON_SECRET_KEY": "not hex"}, []string{"--addr", "127.0.0.1:0"}, "BATON_SECRET_KEY"},
 		{"a database URL that is not PostgreSQL", nil, []string{"--addr", "127.0.0.1:0", "--database-url", "mysql://localhost/x"}, "postgres://"},
 	} {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"encoding/json"
@@ -163,7 +164,10 @@ func (m *Main) Start(ctx context.Context) error {
 		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
 	if m.ln, err = net.Listen("tcp", c.Addr); err != nil {
-		return fmt.Errorf("listen: %w", err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("listen on %s: the address is in use by another program; choose another with --addr or BATON_ADDR (e.g. --addr 127.0.0.1:8081)", c.Addr)
+		}
+		return fmt.Errorf("listen on %s: %w (choose the address with --addr or BATON_ADDR)", c.Addr, err)
 	}
 	if err := m.startPprof(); err != nil {
 		return err
