@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baton-chat/baton/internal/handover"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/baton-chat/baton/internal/webhooks"
 )
 
 // desk is a third party's webhook receiver.
@@ -109,7 +109,7 @@ func handoverFlow(t *testing.T, base string, d *desk) {
 	visitor.call("POST", "/widget/v1/messages", map[string]string{"content": "I want to talk to a human"}, 201, nil)
 	vs.await("handoff_started")
 	r := d.next(t, "/handover")
-	if !handover.Verify(secret, r.Body, r.Header.Get("X-Baton-Signature")) || !strings.HasPrefix(r.Header.Get("X-Baton-Signature"), "sha256=") {
+	if !webhooks.Verify(secret, r.Body, r.Header.Get("X-Baton-Signature")) || !strings.HasPrefix(r.Header.Get("X-Baton-Signature"), "sha256=") {
 		t.Errorf("the handover webhook's signature %q does not verify", r.Header.Get("X-Baton-Signature"))
 	}
 	var body map[string]any
@@ -193,7 +193,7 @@ func handoverFlow(t *testing.T, base string, d *desk) {
 		if m["interlocutor"] != "user" || m["message"] != text || m["userId"] != sess.SessionID || m["botId"] != "demo" {
 			t.Errorf("message webhook = %s", r.Body)
 		}
-		if !handover.Verify(secret, r.Body, r.Header.Get("X-Baton-Signature")) {
+		if !webhooks.Verify(secret, r.Body, r.Header.Get("X-Baton-Signature")) {
 			t.Errorf("the message webhook is not signed")
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/baton-chat/baton/internal/webhooks"
 	"github.com/riverqueue/river"
 	"gopkg.in/yaml.v3"
 )
@@ -373,7 +374,7 @@ func TestIntegrationRoutesIsolateTenants(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				wh, err := d.CreateWebhook(as, baton.WebhookInput{URL: "https://hooks.example/" + slug, Events: baton.WebhookEvents})
+				wh, err := webhooks.Create(as, d, baton.WebhookInput{URL: "https://hooks.example/" + slug, Events: baton.WebhookEvents})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -447,7 +448,7 @@ func TestIntegrationRoutesIsolateTenants(t *testing.T) {
 			if status, _ := send("DELETE", "/api/v1/webhooks/"+globex.webhook, acme.admin); status != http.StatusNotFound {
 				t.Errorf("DELETE another account's webhook = %d, want 404", status)
 			}
-			if _, err := d.FindWebhook(globex.ctx, globex.webhook); err != nil {
+			if _, err := webhooks.Find(globex.ctx, d, globex.webhook); err != nil {
 				t.Errorf("the other account's webhook is gone: %v", err)
 			}
 			if checked < 12 {

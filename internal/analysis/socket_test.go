@@ -11,10 +11,10 @@ import (
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/analysis"
-	"github.com/baton-chat/baton/internal/handover"
 	"github.com/baton-chat/baton/internal/secret"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/baton-chat/baton/internal/webhooks"
 	"github.com/baton-chat/baton/internal/wstest"
 	"github.com/coder/websocket"
 )
@@ -281,7 +281,7 @@ func TestTheTeamIsToldWhenTheAnalysisFailsForGood(t *testing.T) {
 			}
 			select {
 			case b := <-got:
-				var env handover.Envelope
+				var env webhooks.Envelope
 				json.Unmarshal(b, &env)
 				var data struct {
 					Analysis baton.Analysis `json:"analysis"`

@@ -15,13 +15,13 @@ import (
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/analysis"
-	"github.com/baton-chat/baton/internal/handover"
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/jobs"
 	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/realtime"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/baton-chat/baton/internal/webhooks"
 	"github.com/riverqueue/river"
 )
 
@@ -75,14 +75,16 @@ func newEnv(t *testing.T, d *store.DB, analysisAttempts int) *env {
 	d.Publisher = hub
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &analysis.Worker{DB: d, Client: loopbackClient, Logger: logger, Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
-	river.AddWorker(workers, &handover.Deliverer{DB: d, Client: outbound.Guard{AllowPrivate: true}.Client(5 * time.Second), Logger: logger,
+	river.AddWorker(workers, &webhooks.Deliverer{DB: d, Client: outbound.Guard{AllowPrivate: true}.Client(5 * time.Second), Logger: logger,
 		Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
 	q, err := jobs.New(ctx, d, jobs.Config{Workers: workers, Logger: logger, MaxWorkers: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
 	d.Jobs = onlyKinds{q: q, kinds: map[string]bool{"conversation_analysis": true, "webhook_delivery": true}}
-	d.AddTxHook(d.IntegrationsHook(store.IntegrationOptions{AnalysisAttempts: analysisAttempts}))
+	d.AnalysisAttempts = analysisAttempts
+	d.AddTxHook(webhooks.Hook(d, webhooks.Options{}))
+	d.AnalysisClosed = webhooks.ClosedWebhook(d, webhooks.Options{})
 	if err := q.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +196,7 @@ func closedWebhook(t *testing.T, e *env, d *store.DB, n int) <-chan []byte {
 		got <- b
 	}))
 	t.Cleanup(rc.Close)
-	if _, err := d.CreateWebhook(e.ctx, baton.WebhookInput{URL: rc.URL, Events: []string{baton.WebhookConversationClosed}}); err != nil {
+	if _, err := webhooks.Create(e.ctx, d, baton.WebhookInput{URL: rc.URL, Events: []string{baton.WebhookConversationClosed}}); err != nil {
 		t.Fatal(err)
 	}
 	return got
@@ -249,7 +251,7 @@ func TestAnalysisOnCloseWithTheModel(t *testing.T) {
 
 		select {
 		case b := <-got:
-			var env handover.Envelope
+			var env webhooks.Envelope
 			json.Unmarshal(b, &env)
 			var data struct {
 				Conversation baton.Conversation `json:"conversation"`

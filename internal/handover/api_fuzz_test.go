@@ -13,6 +13,7 @@ import (
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/channel/channeltest"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/baton-chat/baton/internal/webhooks/webhookstest"
 )
 
 // FuzzHandoverAPI sends what the fuzzer makes to the external desk's paths (the visitor's
@@ -38,20 +39,20 @@ func FuzzHandoverAPI(f *testing.F) {
 		return nil, errors.New("no name resolution in this test")
 	}}
 	type target struct {
-		h          *harness
+		h          *webhookstest.Harness
 		desk       string // a token with the handover scope
 		session    string // a visitor the desk has taken over
 		webhookURL string // an existing webhook
 	}
 	var targets []target
 	for _, d := range storetest.Dialects() {
-		h := newHarness(f, storetest.Open(f, d), harnessOptions{Resolver: noDNS, Attempts: 1})
-		v := h.openVisitor(f, "Vera Lynn")
-		h.say(f, v, "My parcel is damaged")
-		desk := h.token(f, baton.ScopeHandover)
-		h.call(f, "GET", handoverURL("demo", v.SessionID), desk, nil, http.StatusOK, nil)
+		h := newHarness(f, storetest.Open(f, d), webhookstest.Options{Resolver: noDNS, Attempts: 1})
+		v := h.OpenVisitor(f, "Vera Lynn")
+		h.Say(f, v, "My parcel is damaged")
+		desk := h.Token(f, baton.ScopeHandover)
+		h.Call(f, "GET", handoverURL("demo", v.SessionID), desk, nil, http.StatusOK, nil)
 		var wh baton.Webhook
-		h.call(f, "POST", "/api/v1/webhooks", h.OwnerToken, map[string]any{"url": "http://desk.example/hook",
+		h.Call(f, "POST", "/api/v1/webhooks", h.OwnerToken, map[string]any{"url": "http://desk.example/hook",
 			"events": []string{"message.created"}}, http.StatusCreated, &wh)
 		targets = append(targets, target{h: h, desk: desk, session: v.SessionID, webhookURL: "/api/v1/webhooks/" + wh.ID})
 	}

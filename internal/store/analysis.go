@@ -8,12 +8,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/store/db"
+	"github.com/riverqueue/river"
 )
 
 // Post-chat analysis (P1): the fields each chatbot extracts, the analysis of each
@@ -169,7 +168,8 @@ func (d *DB) FindAnalysis(ctx context.Context, convID string) (*baton.Analysis, 
 	return analysisFromRow(r), nil
 }
 
-var errNoJobs = errors.New("store: no job queue: the job cannot run")
+// ErrNoJobs is the error of a write that must queue a job when the DB has no job queue.
+var ErrNoJobs = errors.New("store: no job queue: the job cannot run")
 
 // RequestAnalysis asks for a conversation's analysis now (the console's "Analyse"
 // button): the analysis becomes pending and a job computes it. The answer is the analysis
@@ -184,9 +184,9 @@ func (d *DB) RequestAnalysis(ctx context.Context, convID string) (*baton.Analysi
 			return err
 		}
 		if d.Jobs == nil {
-			return errNoJobs
+			return ErrNoJobs
 		}
-		if err := d.queueAnalysis(ctx, tx, a.AccountID, convID, baton.AnalysisOnDemand, d.integrationOptions().AnalysisAttempts); err != nil {
+		if err := d.QueueAnalysis(ctx, tx, a.AccountID, convID, baton.AnalysisOnDemand); err != nil {
 			return err
 		}
 		row, err := tx.GetAnalysis(ctx, db.GetAnalysisParams{ConversationID: convID, AccountID: a.AccountID})
@@ -303,7 +303,10 @@ func (d *DB) finishAnalysis(ctx context.Context, accountID, convID string, close
 		if err != nil || !closed {
 			return err
 		}
-		return d.queueClosedWebhook(ctx, tx, accountID, conv, an, tx.Now())
+		if d.AnalysisClosed == nil {
+			return nil
+		}
+		return d.AnalysisClosed(ctx, tx, accountID, conv, an)
 	})
 }
 
@@ -321,28 +324,6 @@ func (ct *convTx) analysisUpdated() (*baton.Analysis, error) {
 	return an, ct.save()
 }
 
-// queueClosedWebhook queues conversation.closed, carrying the conversation and its
-// analysis, to each subscription of the account that asks for it.
-func (d *DB) queueClosedWebhook(ctx context.Context, tx *Tx, accountID string, conv *baton.Conversation, an *baton.Analysis, now time.Time) error {
-	subs, err := d.webhookSubs().subscribers(ctx, tx, accountID, baton.WebhookConversationClosed)
-	if err != nil || len(subs) == 0 {
-		return err
-	}
-	at := now
-	if conv.ClosedAt != nil {
-		at = *conv.ClosedAt
-	}
-	payload := mustJSON(eventPayload{ConversationID: conv.ID, OccurredAt: at,
-		Data: map[string]any{"conversation": conv, "analysis": an}})
-	for _, s := range subs {
-		if _, err := d.queueDelivery(ctx, tx, accountID, &s.id, baton.DeliveryKindEvent, baton.WebhookConversationClosed, s.url,
-			payload, d.integrationOptions().WebhookAttempts); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // RecordAnalysisError notes a failed attempt of the analysis job (it will be retried).
 func (d *DB) RecordAnalysisError(ctx context.Context, accountID, convID, msg string, attempt int) error {
 	return d.Write(ctx, func(tx *Tx) error {
@@ -351,13 +332,17 @@ func (d *DB) RecordAnalysisError(ctx context.Context, accountID, convID, msg str
 	})
 }
 
-var integrationOpts sync.Map // *DB → IntegrationOptions, set by IntegrationsHook
-
-// integrationOptions returns the options the integrations hook was made with (defaults
-// when there is none).
-func (d *DB) integrationOptions() IntegrationOptions {
-	if v, ok := integrationOpts.Load(d); ok {
-		return v.(IntegrationOptions)
+// QueueAnalysis marks a conversation's analysis pending and enqueues its job in tx, tried
+// AnalysisAttempts times.
+func (d *DB) QueueAnalysis(ctx context.Context, tx *Tx, accountID, convID, reason string) error {
+	attempts := d.AnalysisAttempts
+	if attempts <= 0 {
+		attempts = DefaultAnalysisMaxAttempts
 	}
-	return IntegrationOptions{WebhookAttempts: DefaultWebhookMaxAttempts, AnalysisAttempts: DefaultAnalysisMaxAttempts}
+	if err := tx.RequestAnalysis(ctx, db.RequestAnalysisParams{ConversationID: convID, AccountID: accountID, Reason: reason,
+		RequestedAt: tx.Now()}); err != nil {
+		return fmt.Errorf("request analysis: %w", err)
+	}
+	return d.Jobs.InsertTx(ctx, tx, AnalysisArgs{AccountID: accountID, ConversationID: convID, Reason: reason},
+		&river.InsertOpts{MaxAttempts: attempts})
 }

@@ -73,7 +73,7 @@ func (d *DB) ChannelDeliveryHook(ctx context.Context, tx *Tx, events []*baton.Ev
 		if e.Type != baton.EventMessageCreated {
 			continue
 		}
-		m, err := tx.messageOf(e)
+		m, err := tx.MessageOf(e)
 		if err != nil {
 			return fmt.Errorf("delivery hook: %w", err)
 		}

@@ -457,6 +457,9 @@ func (d *DB) UpdateConversation(ctx context.Context, id string, up baton.Convers
 	return d.FindConversation(ctx, id)
 }
 
+// MessageFromRow is the message of a row of the messages table.
+func MessageFromRow(m db.Message) *baton.Message { return messageFromRow(m) }
+
 func messageFromRow(m db.Message) *baton.Message {
 	out := &baton.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, Kind: baton.MessageKind(m.Kind),
 		SenderID: deref(m.SenderID), SenderName: m.SenderName, Content: m.Content, DeliveryStatus: m.DeliveryStatus,

@@ -14,7 +14,7 @@ import (
 // visitor's conversation from the bot (listen mode: status human, bot silent), writes to
 // the visitor as an agent, and gives the conversation back. Listen mode is kept in
 // external_handovers; it ends whenever the conversation leaves status human, whoever moves
-// it (the integrations hook ends it in the same transaction).
+// it (the integrations hook of package webhooks ends it in the same transaction).
 
 // MaxSessionIDLength bounds the visitor session ids the handover API accepts.
 const MaxSessionIDLength = 300
@@ -238,102 +238,4 @@ func (d *DB) EndHandover(ctx context.Context, botRef, sessionID string) (*baton.
 		return nil, err
 	}
 	return out, nil
-}
-
-// IntegrationSettings returns the account's external-handover settings.
-func (d *DB) IntegrationSettings(ctx context.Context) (*baton.IntegrationSettings, error) {
-	s, err := d.read().GetIntegrationSettings(ctx, baton.ActorFromContext(ctx).AccountID)
-	if isNoRows(err) {
-		return &baton.IntegrationSettings{}, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("integration settings: %w", err)
-	}
-	return &baton.IntegrationSettings{MessageWebhookURL: s.MessageWebhookUrl, SigningSecretSet: s.SigningSecret != ""}, nil
-}
-
-// UpdateIntegrationSettings sets the account's message webhook (X3), used for chatbots
-// without their own; "" removes it. EINVALID for a URL that is not http(s).
-func (d *DB) UpdateIntegrationSettings(ctx context.Context, messageWebhookURL *string) (*baton.IntegrationSettings, error) {
-	accountID := baton.ActorFromContext(ctx).AccountID
-	err := d.Write(ctx, func(tx *Tx) error {
-		s, err := integrationSettings(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		if messageWebhookURL != nil {
-			u := strings.TrimSpace(*messageWebhookURL)
-			if err := checkHTTPURL("message_webhook_url", u); err != nil {
-				return err
-			}
-			s.MessageWebhookUrl = u
-		}
-		return tx.UpsertIntegrationSettings(ctx, db.UpsertIntegrationSettingsParams{AccountID: accountID,
-			MessageWebhookUrl: s.MessageWebhookUrl, SigningSecret: s.SigningSecret, UpdatedAt: tx.Now()})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return d.IntegrationSettings(ctx)
-}
-
-// RotateSigningSecret makes a new secret for the handover and message webhooks and returns
-// it this once (it is stored sealed); the old one stops signing at once.
-func (d *DB) RotateSigningSecret(ctx context.Context) (*baton.IntegrationSettings, error) {
-	accountID := baton.ActorFromContext(ctx).AccountID
-	secret := randomToken(WebhookSecretPrefix)
-	var out *baton.IntegrationSettings
-	err := d.Write(ctx, func(tx *Tx) error {
-		s, err := integrationSettings(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		out = &baton.IntegrationSettings{MessageWebhookURL: s.MessageWebhookUrl, SigningSecretSet: true, SigningSecret: secret}
-		return tx.UpsertIntegrationSettings(ctx, db.UpsertIntegrationSettingsParams{AccountID: accountID,
-			MessageWebhookUrl: s.MessageWebhookUrl, SigningSecret: d.seal(secret), UpdatedAt: tx.Now()})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func integrationSettings(ctx context.Context, tx *Tx, accountID string) (db.IntegrationSetting, error) {
-	s, err := tx.GetIntegrationSettings(ctx, accountID)
-	if isNoRows(err) {
-		return db.IntegrationSetting{AccountID: accountID}, nil
-	} else if err != nil {
-		return s, fmt.Errorf("integration settings: %w", err)
-	}
-	return s, nil
-}
-
-// signingSecret returns the account's secret for the handover and message webhooks,
-// making one on first use (an admin reveals it by rotating it).
-func (d *DB) signingSecret(ctx context.Context, accountID string) (string, error) {
-	s, err := d.read().GetIntegrationSettings(ctx, accountID)
-	if err == nil && s.SigningSecret != "" {
-		return d.Unseal(s.SigningSecret)
-	} else if err != nil && !isNoRows(err) {
-		return "", fmt.Errorf("signing secret: %w", err)
-	}
-	var sealed string
-	err = d.Write(ctx, func(tx *Tx) error {
-		s, err := integrationSettings(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		if s.SigningSecret == "" { // still none now that we write
-			s.SigningSecret = d.seal(randomToken(WebhookSecretPrefix))
-			if err := tx.UpsertIntegrationSettings(ctx, db.UpsertIntegrationSettingsParams{AccountID: accountID,
-				MessageWebhookUrl: s.MessageWebhookUrl, SigningSecret: s.SigningSecret, UpdatedAt: tx.Now()}); err != nil {
-				return err
-			}
-		}
-		sealed = s.SigningSecret
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("signing secret: %w", err)
-	}
-	return d.Unseal(sealed)
 }

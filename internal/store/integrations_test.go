@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -14,7 +13,7 @@ import (
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
-	"github.com/baton-chat/baton/internal/tickets"
+	"github.com/baton-chat/baton/internal/webhooks"
 	"github.com/riverqueue/river"
 )
 
@@ -51,7 +50,10 @@ func (f *fakeJobs) count(kind string) int {
 func withIntegrations(e *env) *fakeJobs {
 	f := &fakeJobs{}
 	e.db.Jobs = f
-	e.db.AddTxHook(e.db.IntegrationsHook(store.IntegrationOptions{WebhookAttempts: 4, AnalysisAttempts: 2}))
+	e.db.AnalysisAttempts = 2
+	o := webhooks.Options{Attempts: 4}
+	e.db.AddTxHook(webhooks.Hook(e.db, o))
+	e.db.AnalysisClosed = webhooks.ClosedWebhook(e.db, o)
 	return f
 }
 
@@ -72,7 +74,7 @@ func (e *env) desk(t *testing.T, scopes ...baton.Scope) context.Context {
 // integrationDeliveries lists the handover and message deliveries, oldest first.
 func (e *env) integrationDeliveries(t *testing.T) []*baton.WebhookDelivery {
 	t.Helper()
-	p, err := e.db.ListIntegrationDeliveries(e.ctx, "", 200)
+	p, err := webhooks.ListIntegrationDeliveries(e.ctx, e.db, "", 200)
 	if err != nil {
 		t.Fatalf("ListIntegrationDeliveries = %v", err)
 	}
@@ -83,7 +85,7 @@ func (e *env) integrationDeliveries(t *testing.T) []*baton.WebhookDelivery {
 // payload returns a delivery's stored body as a map.
 func (e *env) payload(t *testing.T, id string) map[string]any {
 	t.Helper()
-	d, err := e.db.DeliveryToSend(context.Background(), id)
+	d, err := webhooks.DeliveryToSend(context.Background(), e.db, id)
 	if err != nil {
 		t.Fatalf("DeliveryToSend = %v", err)
 	}
@@ -351,7 +353,7 @@ func TestExternalHandoverEdges(t *testing.T) {
 		})
 
 		t.Run("the account's message webhook stands in for the chatbot's", func(t *testing.T) {
-			if _, err := db.UpdateIntegrationSettings(e.ctx, ptr("https://crm.example/in")); err != nil {
+			if _, err := webhooks.UpdateIntegrationSettings(e.ctx, db, ptr("https://crm.example/in")); err != nil {
 				t.Fatal(err)
 			}
 			sess, v := e.namedVisitor(t, "Di")
@@ -366,251 +368,6 @@ func TestExternalHandoverEdges(t *testing.T) {
 				t.Errorf("last delivery = %+v, want a message to the account's webhook", last)
 			}
 		})
-	})
-}
-
-func TestIntegrationSettings(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := setup(t, db)
-		s, err := db.IntegrationSettings(e.ctx)
-		if err != nil || s.MessageWebhookURL != "" || s.SigningSecretSet {
-			t.Fatalf("IntegrationSettings = %+v, %v; want empty", s, err)
-		}
-		_, err = db.UpdateIntegrationSettings(e.ctx, ptr("ftp://x"))
-		wantCode(t, err, baton.EINVALID, "UpdateIntegrationSettings(ftp)")
-		s, err = db.RotateSigningSecret(e.ctx)
-		if err != nil || !strings.HasPrefix(s.SigningSecret, store.WebhookSecretPrefix) || !s.SigningSecretSet {
-			t.Fatalf("RotateSigningSecret = %+v, %v", s, err)
-		}
-		if s2, _ := db.IntegrationSettings(e.ctx); s2.SigningSecret != "" || !s2.SigningSecretSet {
-			t.Errorf("IntegrationSettings after rotation = %+v, want the secret set but not shown", s2)
-		}
-		other := e.otherAccount(t)
-		if s3, _ := db.IntegrationSettings(other.ctx); s3.SigningSecretSet {
-			t.Error("another account sees a signing secret")
-		}
-	})
-}
-
-func TestWebhookSubscriptions(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := setup(t, db)
-		jobs := withIntegrations(e)
-
-		for name, in := range map[string]baton.WebhookInput{
-			"no url":        {Events: []string{baton.WebhookMessageCreated}},
-			"a bad url":     {URL: "mailto:x@example.com", Events: []string{baton.WebhookMessageCreated}},
-			"no event":      {URL: "https://hooks.example/in"},
-			"unknown event": {URL: "https://hooks.example/in", Events: []string{"message.deleted"}},
-			"a long description": {URL: "https://hooks.example/in", Events: []string{baton.WebhookMessageCreated},
-				Description: strings.Repeat("d", 201)},
-		} {
-			_, err := db.CreateWebhook(e.ctx, in)
-			wantCode(t, err, baton.EINVALID, "CreateWebhook with %s", name)
-		}
-		all, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/all", Events: baton.WebhookEvents})
-		if err != nil || !strings.HasPrefix(all.Secret, store.WebhookSecretPrefix) || !all.Active || len(all.Events) != len(baton.WebhookEvents) {
-			t.Fatalf("CreateWebhook = %+v, %v", all, err)
-		}
-		msgs, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/msgs",
-			Events: []string{baton.WebhookMessageCreated, baton.WebhookMessageCreated}})
-		if err != nil || !slices.Equal(msgs.Events, []string{baton.WebhookMessageCreated}) {
-			t.Fatalf("CreateWebhook(duplicate events) = %+v, %v", msgs, err)
-		}
-		off, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/off", Events: baton.WebhookEvents, Active: ptr(false)})
-		if err != nil || off.Active {
-			t.Fatalf("CreateWebhook(inactive) = %+v, %v", off, err)
-		}
-		if list, _ := db.ListWebhooks(e.ctx); len(list) != 3 || list[0].Secret != "" {
-			t.Errorf("ListWebhooks = %+v, want 3 without secrets", list)
-		}
-
-		// A conversation's life, seen by the subscriptions.
-		sess, v := e.namedVisitor(t, "Eve")
-		e.say(t, v, "I need a person")
-		e.act(t, sess.ConversationID, baton.ActionRequest{Action: baton.ActionJoin})
-		e.clock.Add(time.Second) // the ticket is told apart by its transaction's clock reading
-		if _, err := tickets.Create(e.ctx, db, baton.TicketCreate{Subject: "Call back", ConversationIDs: []string{sess.ConversationID}}); err != nil {
-			t.Fatal(err)
-		}
-		e.clock.Add(time.Second)
-		e.act(t, sess.ConversationID, baton.ActionRequest{Action: baton.ActionClose})
-		e.clock.Add(time.Second) // and a ticket of no conversation
-		if _, err := tickets.Create(e.ctx, db, baton.TicketCreate{Subject: "Standalone"}); err != nil {
-			t.Fatal(err)
-		}
-
-		events := func(w *baton.Webhook) map[string]int {
-			p, err := db.ListWebhookDeliveries(e.ctx, w.ID, "", 200)
-			if err != nil {
-				t.Fatalf("ListWebhookDeliveries = %v", err)
-			}
-			n := map[string]int{}
-			for _, d := range p.Deliveries {
-				n[d.Event]++
-			}
-			return n
-		}
-		got := events(all)
-		for ev, want := range map[string]int{baton.WebhookConversationCreated: 1, baton.WebhookMessageCreated: 4,
-			baton.WebhookHandoffStarted: 1, baton.WebhookConversationAssigned: 1, baton.WebhookConversationStatusChanged: 2,
-			baton.WebhookTicketCreated: 2, baton.WebhookConversationClosed: 0} {
-			if got[ev] != want {
-				t.Errorf("deliveries of %s = %d, want %d (all: %v)", ev, got[ev], want, got)
-			}
-		}
-		if got := events(msgs); len(got) != 1 || got[baton.WebhookMessageCreated] != 4 {
-			t.Errorf("the message subscription got %v, want only its 4 messages (visitor, join, ticket, close)", got)
-		}
-		if got := events(off); len(got) != 0 {
-			t.Errorf("the inactive subscription got %v, want nothing", got)
-		}
-		if n := jobs.count("conversation_analysis"); n != 1 {
-			t.Errorf("analyses enqueued on close = %d, want 1", n)
-		}
-		an, err := db.FindAnalysis(e.ctx, sess.ConversationID)
-		if err != nil || an.Status != baton.AnalysisPending || an.Reason != baton.AnalysisOnClose {
-			t.Errorf("FindAnalysis after close = %+v, %v; want pending, reason close", an, err)
-		}
-
-		// The ticket's delivery carries the ticket with its conversation.
-		p, _ := db.ListWebhookDeliveries(e.ctx, all.ID, "", 200)
-		for _, d := range p.Deliveries {
-			body := e.payload(t, d.ID)
-			data, _ := body["data"].(map[string]any)
-			switch d.Event {
-			case baton.WebhookTicketCreated:
-				tk, _ := data["ticket"].(map[string]any)
-				linked := tk["subject"] == "Call back" && body["conversation_id"] == sess.ConversationID
-				alone := tk["subject"] == "Standalone" && body["conversation_id"] == nil && fmt.Sprint(tk["conversation_ids"]) == "[]"
-				if !linked && !alone {
-					t.Errorf("ticket.created payload = %v", body)
-				}
-			case baton.WebhookConversationStatusChanged:
-				if data["status"] != "waiting" && data["status"] != "closed" {
-					t.Errorf("status_changed payload = %v", body)
-				}
-			case baton.WebhookMessageCreated:
-				if m, _ := data["message"].(map[string]any); m["conversation_id"] != sess.ConversationID {
-					t.Errorf("message.created payload = %v", body)
-				}
-			}
-		}
-
-		// Pagination of the log, newest first.
-		page1, err := db.ListWebhookDeliveries(e.ctx, all.ID, "", 5)
-		if err != nil || len(page1.Deliveries) != 5 || page1.NextCursor == "" {
-			t.Fatalf("first page = %d deliveries, cursor %q, %v", len(page1.Deliveries), page1.NextCursor, err)
-		}
-		page2, err := db.ListWebhookDeliveries(e.ctx, all.ID, page1.NextCursor, 200)
-		if err != nil || len(page2.Deliveries) != len(p.Deliveries)-5 || page2.Deliveries[0].ID >= page1.Deliveries[4].ID {
-			t.Errorf("second page = %d deliveries, %v; want the %d older ones", len(page2.Deliveries), err, len(p.Deliveries)-5)
-		}
-
-		// Update, rotate, delete; another account sees none of it.
-		up, err := db.UpdateWebhook(e.ctx, msgs.ID, baton.WebhookUpdate{Events: &[]string{baton.WebhookTicketCreated}, Active: ptr(false)})
-		if err != nil || !slices.Equal(up.Events, []string{baton.WebhookTicketCreated}) || up.Active {
-			t.Errorf("UpdateWebhook = %+v, %v", up, err)
-		}
-		_, err = db.UpdateWebhook(e.ctx, msgs.ID, baton.WebhookUpdate{URL: ptr("nope")})
-		wantCode(t, err, baton.EINVALID, "UpdateWebhook(bad url)")
-		rot, err := db.RotateWebhookSecret(e.ctx, msgs.ID)
-		if err != nil || rot.Secret == "" || rot.Secret == msgs.Secret {
-			t.Errorf("RotateWebhookSecret = %+v, %v; want a new secret", rot, err)
-		}
-		other := e.otherAccount(t)
-		for name, err := range map[string]error{
-			"find": func() error { _, err := db.FindWebhook(other.ctx, all.ID); return err }(),
-			"update": func() error {
-				_, err := db.UpdateWebhook(other.ctx, all.ID, baton.WebhookUpdate{Active: ptr(false)})
-				return err
-			}(),
-			"rotate": func() error { _, err := db.RotateWebhookSecret(other.ctx, all.ID); return err }(),
-			"ping":   func() error { _, err := db.PingWebhook(other.ctx, all.ID); return err }(),
-			"log":    func() error { _, err := db.ListWebhookDeliveries(other.ctx, all.ID, "", 10); return err }(),
-			"delete": db.DeleteWebhook(other.ctx, all.ID),
-		} {
-			wantCode(t, err, baton.ENOTFOUND, "%s of another account's webhook", name)
-		}
-		if list, _ := db.ListWebhooks(other.ctx); len(list) != 0 {
-			t.Errorf("another account lists %d webhooks", len(list))
-		}
-		if p, _ := db.ListIntegrationDeliveries(other.ctx, "", 10); len(p.Deliveries) != 0 {
-			t.Errorf("another account lists %d deliveries", len(p.Deliveries))
-		}
-		ping, err := db.PingWebhook(e.ctx, all.ID)
-		if err != nil || ping.Event != baton.WebhookPing || ping.Status != baton.WebhookPending {
-			t.Errorf("PingWebhook = %+v, %v", ping, err)
-		}
-		if err := db.DeleteWebhook(e.ctx, all.ID); err != nil {
-			t.Fatal(err)
-		}
-		_, err = db.DeliveryToSend(context.Background(), ping.ID)
-		wantCode(t, err, baton.ENOTFOUND, "DeliveryToSend of a deleted webhook's delivery")
-	})
-}
-
-func TestDeliveryLog(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := setup(t, db)
-		withIntegrations(e)
-		w, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/in", Events: baton.WebhookEvents})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := db.PingWebhook(e.ctx, w.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := db.DeliveryToSend(context.Background(), d.ID)
-		if err != nil || out.Secret != w.Secret || out.URL != w.URL || out.Kind != baton.DeliveryKindEvent {
-			t.Fatalf("DeliveryToSend = %+v, %v; want the webhook's secret and URL", out, err)
-		}
-		steps := []struct {
-			att    baton.WebhookAttempt
-			status string
-		}{
-			{baton.WebhookAttempt{Attempt: 1, StatusCode: 500, DurationMS: 12, Error: "the receiver answered 500"}, baton.WebhookRetrying},
-			{baton.WebhookAttempt{Attempt: 2, StatusCode: 204, DurationMS: 8}, baton.WebhookSucceeded},
-		}
-		for _, s := range steps {
-			if err := db.RecordDeliveryAttempt(context.Background(), d.ID, s.att, s.status); err != nil {
-				t.Fatal(err)
-			}
-		}
-		p, _ := db.ListWebhookDeliveries(e.ctx, w.ID, "", 10)
-		got := p.Deliveries[0]
-		if got.Status != baton.WebhookSucceeded || got.Attempts != 2 || got.LastStatusCode != 204 || got.CompletedAt == nil || len(got.Log) != 2 ||
-			got.Log[0].StatusCode != 500 || got.Log[0].Error == "" || got.Log[0].DurationMS != 12 || got.Log[1].StatusCode != 204 {
-			t.Errorf("the delivery log = %+v", got)
-		}
-		// The handover and message webhooks sign with the account's secret, made on first use.
-		if _, err := db.UpdateChatbot(e.ctx, "acme", baton.ChatbotUpdate{HandoverWebhookURL: ptr("https://desk.example/h")}); err != nil {
-			t.Fatal(err)
-		}
-		e.conversationIn(t, baton.StatusWaiting)
-		ds := e.integrationDeliveries(t)
-		if len(ds) != 1 || ds[0].Kind != baton.DeliveryKindHandover {
-			t.Fatalf("deliveries after a join = %+v, want the handover webhook", ds)
-		}
-		if s, _ := db.IntegrationSettings(e.ctx); s.SigningSecretSet {
-			t.Fatal("a signing secret exists before any delivery needs one")
-		}
-		first, err := db.DeliveryToSend(context.Background(), ds[0].ID)
-		if err != nil || !strings.HasPrefix(first.Secret, store.WebhookSecretPrefix) {
-			t.Fatalf("DeliveryToSend(handover) = %+v, %v; want a signing secret", first, err)
-		}
-		again, _ := db.DeliveryToSend(context.Background(), ds[0].ID)
-		if again.Secret != first.Secret {
-			t.Error("the signing secret changed between two deliveries")
-		}
-		rotated, err := db.RotateSigningSecret(e.ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if now, _ := db.DeliveryToSend(context.Background(), ds[0].ID); now.Secret != rotated.SigningSecret || now.Secret == first.Secret {
-			t.Errorf("after rotation the delivery signs with %q, want the new secret %q", now.Secret, rotated.SigningSecret)
-		}
 	})
 }
 
@@ -664,7 +421,7 @@ func TestAnalysisStore(t *testing.T) {
 		}
 
 		// A finished analysis after closing goes out with conversation.closed.
-		w, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/closed", Events: []string{baton.WebhookConversationClosed}})
+		w, err := webhooks.Create(e.ctx, db, baton.WebhookInput{URL: "https://hooks.example/closed", Events: []string{baton.WebhookConversationClosed}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -680,7 +437,7 @@ func TestAnalysisStore(t *testing.T) {
 			len(got2.Fields) != 1 || got2.Fields[0].Value != "A-1" || got2.Entities.Emails == nil {
 			t.Errorf("FindAnalysis = %+v, %v", got2, err)
 		}
-		p, _ := db.ListWebhookDeliveries(e.ctx, w.ID, "", 10)
+		p, _ := webhooks.ListDeliveries(e.ctx, db, w.ID, "", 10)
 		if len(p.Deliveries) != 1 || p.Deliveries[0].Event != baton.WebhookConversationClosed {
 			t.Fatalf("conversation.closed deliveries = %+v", p.Deliveries)
 		}
@@ -745,7 +502,7 @@ func TestAnalysisStore(t *testing.T) {
 		if len(evs) != 1 || evs[0].Type != baton.EventAnalysisUpdated || evs[0].VisitorSeq != 0 || !strings.Contains(string(evs[0].Payload), `"status":"failed"`) {
 			t.Errorf("events after FailAnalysis = %+v, want one team-only analysis_updated, failed", evs)
 		}
-		p, _ = db.ListWebhookDeliveries(e.ctx, w.ID, "", 10)
+		p, _ = webhooks.ListDeliveries(e.ctx, db, w.ID, "", 10)
 		statuses := map[any]int{}
 		for _, dl := range p.Deliveries {
 			data, _ := e.payload(t, dl.ID)["data"].(map[string]any)

@@ -7,6 +7,7 @@ import (
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/baton-chat/baton/internal/webhooks"
 )
 
 // Prune deletes finished deliveries and inbound receipts past their retention and keeps
@@ -14,18 +15,18 @@ import (
 func TestPrune(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e, _, _ := channelEnv(t, db)
-		w, err := db.CreateWebhook(e.ctx, baton.WebhookInput{URL: "https://hooks.example/in", Events: []string{baton.WebhookTicketCreated}})
+		w, err := webhooks.Create(e.ctx, db, baton.WebhookInput{URL: "https://hooks.example/in", Events: []string{baton.WebhookTicketCreated}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ping := func(status string) string {
 			t.Helper()
-			d, err := db.PingWebhook(e.ctx, w.ID)
+			d, err := webhooks.Ping(e.ctx, db, w.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if status != baton.WebhookPending {
-				if err := db.RecordDeliveryAttempt(e.ctx, d.ID, baton.WebhookAttempt{Attempt: 1, StatusCode: 200, At: e.clock.Now()}, status); err != nil {
+				if err := webhooks.RecordDeliveryAttempt(e.ctx, db, d.ID, baton.WebhookAttempt{Attempt: 1, StatusCode: 200, At: e.clock.Now()}, status); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -45,7 +46,7 @@ func TestPrune(t *testing.T) {
 		if p.Deliveries != 2 || p.Receipts != 1 {
 			t.Errorf("Prune = %+v, want 2 deliveries and 1 receipt", p)
 		}
-		page, err := db.ListWebhookDeliveries(e.ctx, w.ID, "", 50)
+		page, err := webhooks.ListDeliveries(e.ctx, db, w.ID, "", 50)
 		if err != nil {
 			t.Fatal(err)
 		}

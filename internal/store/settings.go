@@ -38,6 +38,10 @@ func parseSettings(s string) chatbotSettings {
 
 func (cs chatbotSettings) encode() string { return string(mustJSON(cs)) }
 
+// CheckHTTPURL validates a URL field a user sets: empty, or http(s) with a host, at most
+// 2,048 characters (EINVALID names the field).
+func CheckHTTPURL(field, s string) error { return checkHTTPURL(field, s) }
+
 func checkHTTPURL(field, s string) error {
 	if s == "" {
 		return nil

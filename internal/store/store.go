@@ -62,6 +62,13 @@ type DB struct {
 	SessionIdle, SessionMax time.Duration
 	// Brief writes the handoff brief from the visitor's messages, oldest first (B3).
 	Brief func(visitorMessages []string) string
+	// AnalysisAttempts is how many times an analysis job is tried (0:
+	// DefaultAnalysisMaxAttempts).
+	AnalysisAttempts int
+	// AnalysisClosed, when set, runs in the transaction that records how the analysis of a
+	// closed conversation ended, with the conversation and the analysis: package webhooks
+	// queues the conversation.closed webhook there (set while wiring).
+	AnalysisClosed func(ctx context.Context, tx *Tx, accountID string, conv *baton.Conversation, an *baton.Analysis) error
 
 	hooks    []TxHook
 	visitors visitorCache  // the visitors of recently used tokens
@@ -101,6 +108,10 @@ type JobBatcher interface {
 	JobQueue
 	InsertManySQLite(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) error
 }
+
+// Seal encrypts a secret for storage (as given when the DB has no Secrets box: tests only);
+// Unseal reverses it.
+func (d *DB) Seal(s string) string { return d.seal(s) }
 
 func (d *DB) seal(s string) string {
 	if d.Secrets == nil {
@@ -322,8 +333,9 @@ func (tx *Tx) emitMessage(e *baton.Event, m *baton.Message) {
 	tx.Emit(e)
 }
 
-// messageOf is the message a message_created event carries.
-func (tx *Tx) messageOf(e *baton.Event) (*baton.Message, error) {
+// MessageOf is the message a message_created event of this transaction carries (the
+// hooks read it without decoding the payload again).
+func (tx *Tx) MessageOf(e *baton.Event) (*baton.Message, error) {
 	for i := range tx.messages {
 		if tx.messages[i].e == e {
 			return &tx.messages[i].m, nil
@@ -379,6 +391,9 @@ func (d *DB) publish(ctx context.Context, tx *Tx) {
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// RandomToken returns a prefixed random token with 256 bits of entropy (secrets, tokens).
+func RandomToken(prefix string) string { return randomToken(prefix) }
 
 // randomToken returns a prefixed random token with 256 bits of entropy.
 func randomToken(prefix string) string {

@@ -1,4 +1,6 @@
-package handover_test
+// Package webhookstest is the harness of the integrations' tests: one account with the
+// webhooks wired on a real job queue and the HTTP API served, and webhook receivers.
+package webhookstest
 
 import (
 	"bytes"
@@ -14,25 +16,26 @@ import (
 	"time"
 
 	"github.com/baton-chat/baton"
-	"github.com/baton-chat/baton/internal/handover"
 	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/jobs"
 	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/store"
+	"github.com/baton-chat/baton/internal/webhooks"
 	"github.com/riverqueue/river"
 )
 
-// kindFilter is the job queue of these tests: the jobs of the integrations go to the real
+// KindFilter is the job queue of these tests: the jobs of the integrations go to the real
 // River queue; the others (bot answers, timers) are only counted, so that these tests
 // need no worker of other parts.
-type kindFilter struct {
+type KindFilter struct {
 	q       *jobs.Queue
 	kinds   map[string]bool
 	mu      sync.Mutex
 	dropped map[string]int
 }
 
-func (f *kindFilter) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+// InsertTx queues the integrations' jobs and counts the others.
+func (f *KindFilter) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
 	if f.kinds[args.Kind()] {
 		return f.q.InsertTx(ctx, tx, args, opts)
 	}
@@ -42,18 +45,19 @@ func (f *kindFilter) InsertTx(ctx context.Context, tx *store.Tx, args river.JobA
 	return nil
 }
 
-func (f *kindFilter) count(kind string) int {
+// Count is how many jobs of kind were dropped.
+func (f *KindFilter) Count(kind string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.dropped[kind]
 }
 
-// harness is one account ("Acme", chatbot "demo") with its owner, the integrations
+// Harness is one account ("Acme", chatbot "demo") with its owner, the integrations
 // wired on a real job queue, and the HTTP API served.
-type harness struct {
+type Harness struct {
 	DB      *store.DB
 	URL     string
-	Jobs    *kindFilter
+	Jobs    *KindFilter
 	Account *baton.Account
 	Bot     *baton.Chatbot
 	Owner   *baton.User
@@ -64,12 +68,15 @@ type harness struct {
 	logMu      *sync.Mutex
 }
 
-type harnessOptions struct {
+// Options tune New.
+type Options struct {
 	// AllowPrivate lets deliveries reach the tests' loopback receivers.
 	AllowPrivate bool
 	Attempts     int
 	// Resolver, when set, resolves the webhooks' host names (the guard's checks).
 	Resolver *net.Resolver
+	// Register, when set, adds more routes to the API (the external handover's).
+	Register func(*httpapi.Server)
 }
 
 type lockedWriter struct {
@@ -83,10 +90,11 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
-func newHarness(t testing.TB, d *store.DB, o harnessOptions) *harness {
+// New wires the integrations on d and serves the API; everything stops with the test.
+func New(t testing.TB, d *store.DB, o Options) *Harness {
 	t.Helper()
 	ctx := context.Background()
-	h := &harness{DB: d, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}}
+	h := &Harness{DB: d, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}}
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{h.logMu, h.logs}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -97,15 +105,17 @@ func newHarness(t testing.TB, d *store.DB, o harnessOptions) *harness {
 	})
 	guard := outbound.Guard{AllowPrivate: o.AllowPrivate, Resolver: o.Resolver}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &handover.Deliverer{DB: d, Client: guard.Client(5 * time.Second), Logger: logger,
+	river.AddWorker(workers, &webhooks.Deliverer{DB: d, Client: guard.Client(5 * time.Second), Logger: logger,
 		Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
 	q, err := jobs.New(ctx, d, jobs.Config{Workers: workers, Logger: logger, MaxWorkers: 4})
 	if err != nil {
 		t.Fatalf("jobs.New: %v", err)
 	}
-	h.Jobs = &kindFilter{q: q, kinds: map[string]bool{store.WebhookDeliveryArgs{}.Kind(): true}, dropped: map[string]int{}}
+	h.Jobs = &KindFilter{q: q, kinds: map[string]bool{webhooks.DeliveryArgs{}.Kind(): true}, dropped: map[string]int{}}
 	d.Jobs = h.Jobs
-	d.AddTxHook(d.IntegrationsHook(store.IntegrationOptions{WebhookAttempts: o.Attempts}))
+	wo := webhooks.Options{Attempts: o.Attempts}
+	d.AddTxHook(webhooks.Hook(d, wo))
+	d.AnalysisClosed = webhooks.ClosedWebhook(d, wo)
 	if err := q.Start(ctx); err != nil {
 		t.Fatalf("start jobs: %v", err)
 	}
@@ -116,7 +126,10 @@ func newHarness(t testing.TB, d *store.DB, o harnessOptions) *harness {
 	})
 
 	api := httpapi.NewServer(d, logger)
-	(&handover.API{DB: d, Guard: guard}).Register(api)
+	(&webhooks.API{DB: d, Guard: guard}).Register(api)
+	if o.Register != nil {
+		o.Register(api)
+	}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	h.URL = srv.URL
@@ -137,8 +150,8 @@ func newHarness(t testing.TB, d *store.DB, o harnessOptions) *harness {
 	return h
 }
 
-// token creates an integration token of the owner with scopes.
-func (h *harness) token(t testing.TB, scopes ...baton.Scope) string {
+// Token creates an integration token of the owner with scopes.
+func (h *Harness) Token(t testing.TB, scopes ...baton.Scope) string {
 	t.Helper()
 	tok, err := h.DB.CreateToken(h.Ctx, "Desk", scopes)
 	if err != nil {
@@ -147,8 +160,8 @@ func (h *harness) token(t testing.TB, scopes ...baton.Scope) string {
 	return tok.Token
 }
 
-// do sends a request; body is JSON-encoded unless nil. It returns the status and the body.
-func (h *harness) do(t testing.TB, method, path, token string, body any) (int, []byte) {
+// Do sends a request; body is JSON-encoded unless nil. It returns the status and the body.
+func (h *Harness) Do(t testing.TB, method, path, token string, body any) (int, []byte) {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -171,10 +184,10 @@ func (h *harness) do(t testing.TB, method, path, token string, body any) (int, [
 	return resp.StatusCode, b
 }
 
-// call is do that fails the test on another status and decodes the answer into out.
-func (h *harness) call(t testing.TB, method, path, token string, body any, want int, out any) {
+// Call is Do that fails the test on another status and decodes the answer into out.
+func (h *Harness) Call(t testing.TB, method, path, token string, body any, want int, out any) {
 	t.Helper()
-	status, b := h.do(t, method, path, token, body)
+	status, b := h.Do(t, method, path, token, body)
 	if status != want {
 		t.Fatalf("%s %s = %d %s, want %d", method, path, status, b, want)
 	}
@@ -185,24 +198,24 @@ func (h *harness) call(t testing.TB, method, path, token string, body any, want 
 	}
 }
 
-// received is one request a receiver got.
-type received struct {
+// Received is one request a Receiver got.
+type Received struct {
 	Header http.Header
 	Body   []byte
 }
 
-// receiver is a webhook receiver: it answers with the statuses of script in turn (the last
+// Receiver is a webhook receiver: it answers with the statuses of script in turn (the last
 // one repeats; 200 when empty) and hands each request on.
-type receiver struct {
+type Receiver struct {
 	*httptest.Server
 	mu     sync.Mutex
 	script []int
-	got    chan received
+	got    chan Received
 	n      int
 }
 
-func newReceiver(t *testing.T, script ...int) *receiver {
-	rc := &receiver{script: script, got: make(chan received, 100)}
+func NewReceiver(t *testing.T, script ...int) *Receiver {
+	rc := &Receiver{script: script, got: make(chan Received, 100)}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		rc.mu.Lock()
@@ -212,7 +225,7 @@ func newReceiver(t *testing.T, script ...int) *receiver {
 		}
 		rc.n++
 		rc.mu.Unlock()
-		rc.got <- received{Header: r.Header.Clone(), Body: b}
+		rc.got <- Received{Header: r.Header.Clone(), Body: b}
 		w.WriteHeader(status)
 		if status >= 400 {
 			io.WriteString(w, `{"error":"try later"}`)
@@ -222,26 +235,27 @@ func newReceiver(t *testing.T, script ...int) *receiver {
 	return rc
 }
 
-func (rc *receiver) hits() int {
+// Hits is how many requests the receiver got.
+func (rc *Receiver) Hits() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.n
 }
 
-// next returns the next request, failing the test after 15 s.
-func (rc *receiver) next(t *testing.T) received {
+// Next returns the next request, failing the test after 15 s.
+func (rc *Receiver) Next(t *testing.T) Received {
 	t.Helper()
 	select {
 	case r := <-rc.got:
 		return r
 	case <-time.After(15 * time.Second):
-		t.Fatal("the receiver got nothing within 15 s")
+		t.Fatal("the Receiver got nothing within 15 s")
 	}
-	return received{}
+	return Received{}
 }
 
-// settled waits until the delivery is succeeded or failed and returns it.
-func (h *harness) settled(t *testing.T, list func() []*baton.WebhookDelivery, id string) *baton.WebhookDelivery {
+// Settled waits until the delivery is succeeded or failed and returns it.
+func (h *Harness) Settled(t *testing.T, list func() []*baton.WebhookDelivery, id string) *baton.WebhookDelivery {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
@@ -256,9 +270,10 @@ func (h *harness) settled(t *testing.T, list func() []*baton.WebhookDelivery, id
 	return nil
 }
 
-func (h *harness) webhookLog(t *testing.T, webhookID string) func() []*baton.WebhookDelivery {
+// WebhookLog lists a subscription's deliveries, newest first.
+func (h *Harness) WebhookLog(t *testing.T, webhookID string) func() []*baton.WebhookDelivery {
 	return func() []*baton.WebhookDelivery {
-		p, err := h.DB.ListWebhookDeliveries(h.Ctx, webhookID, "", 200)
+		p, err := webhooks.ListDeliveries(h.Ctx, h.DB, webhookID, "", 200)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,9 +281,10 @@ func (h *harness) webhookLog(t *testing.T, webhookID string) func() []*baton.Web
 	}
 }
 
-func (h *harness) integrationLog(t *testing.T) func() []*baton.WebhookDelivery {
+// IntegrationLog lists the handover and message deliveries, newest first.
+func (h *Harness) IntegrationLog(t *testing.T) func() []*baton.WebhookDelivery {
 	return func() []*baton.WebhookDelivery {
-		p, err := h.DB.ListIntegrationDeliveries(h.Ctx, "", 200)
+		p, err := webhooks.ListIntegrationDeliveries(h.Ctx, h.DB, "", 200)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,21 +292,23 @@ func (h *harness) integrationLog(t *testing.T) func() []*baton.WebhookDelivery {
 	}
 }
 
-// visitor is a widget session.
-type visitor struct {
+// Visitor is a widget session.
+type Visitor struct {
 	SessionID      string `json:"session_id"`
 	Token          string `json:"token"`
 	ConversationID string `json:"conversation_id"`
 }
 
-func (h *harness) openVisitor(t testing.TB, name string) visitor {
+// OpenVisitor opens a widget session of the chatbot "demo".
+func (h *Harness) OpenVisitor(t testing.TB, name string) Visitor {
 	t.Helper()
-	var v visitor
-	h.call(t, "POST", "/widget/v1/sessions", "", map[string]string{"chatbot": "demo", "name": name}, http.StatusCreated, &v)
+	var v Visitor
+	h.Call(t, "POST", "/widget/v1/sessions", "", map[string]string{"chatbot": "demo", "name": name}, http.StatusCreated, &v)
 	return v
 }
 
-func (h *harness) say(t testing.TB, v visitor, text string) {
+// Say posts a visitor message.
+func (h *Harness) Say(t testing.TB, v Visitor, text string) {
 	t.Helper()
-	h.call(t, "POST", "/widget/v1/messages", v.Token, map[string]string{"content": text}, http.StatusCreated, nil)
+	h.Call(t, "POST", "/widget/v1/messages", v.Token, map[string]string{"content": text}, http.StatusCreated, nil)
 }

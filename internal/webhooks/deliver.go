@@ -1,4 +1,4 @@
-package handover
+package webhooks
 
 import (
 	"bytes"
@@ -36,7 +36,7 @@ type Envelope struct {
 }
 
 // Body builds what an attempt of a delivery sends.
-func Body(d *store.OutgoingDelivery, attempt int, now time.Time) ([]byte, error) {
+func Body(d *OutgoingDelivery, attempt int, now time.Time) ([]byte, error) {
 	switch d.Kind {
 	case baton.DeliveryKindEvent:
 		var p struct {
@@ -50,7 +50,7 @@ func Body(d *store.OutgoingDelivery, attempt int, now time.Time) ([]byte, error)
 		return json.Marshal(Envelope{ID: d.ID, Event: d.Event, AccountID: d.AccountID, ConversationID: p.ConversationID,
 			OccurredAt: p.OccurredAt, Timestamp: now.Unix(), Attempt: attempt, Data: p.Data})
 	case baton.DeliveryKindMessage:
-		var m store.MessageWebhookBody
+		var m MessageWebhookBody
 		if err := json.Unmarshal(d.Payload, &m); err != nil {
 			return nil, fmt.Errorf("delivery payload: %w", err)
 		}
@@ -76,7 +76,7 @@ func DefaultBackoff(attempt int) time.Duration {
 // (with Backoff between attempts) until the last attempt, which marks the delivery failed.
 // A refused target fails at once.
 type Deliverer struct {
-	river.WorkerDefaults[store.WebhookDeliveryArgs]
+	river.WorkerDefaults[DeliveryArgs]
 	DB *store.DB
 	// Client sends the requests: outbound.Guard.Client, so that the SSRF guard holds.
 	Client *http.Client
@@ -88,7 +88,7 @@ type Deliverer struct {
 }
 
 // NextRetry schedules the next attempt after a failure.
-func (w *Deliverer) NextRetry(job *river.Job[store.WebhookDeliveryArgs]) time.Time {
+func (w *Deliverer) NextRetry(job *river.Job[DeliveryArgs]) time.Time {
 	b := w.Backoff
 	if b == nil {
 		b = DefaultBackoff
@@ -97,11 +97,11 @@ func (w *Deliverer) NextRetry(job *river.Job[store.WebhookDeliveryArgs]) time.Ti
 }
 
 // Timeout bounds one attempt (the client's own timeout is the real bound).
-func (w *Deliverer) Timeout(*river.Job[store.WebhookDeliveryArgs]) time.Duration { return time.Minute }
+func (w *Deliverer) Timeout(*river.Job[DeliveryArgs]) time.Duration { return time.Minute }
 
 // Work makes one attempt.
-func (w *Deliverer) Work(ctx context.Context, job *river.Job[store.WebhookDeliveryArgs]) error {
-	d, err := w.DB.DeliveryToSend(ctx, job.Args.DeliveryID)
+func (w *Deliverer) Work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
+	d, err := DeliveryToSend(ctx, w.DB, job.Args.DeliveryID)
 	if baton.ErrorCode(err) == baton.ENOTFOUND {
 		return nil // deleted with its subscription
 	} else if err != nil {
@@ -132,7 +132,7 @@ func (w *Deliverer) Work(ctx context.Context, job *river.Job[store.WebhookDelive
 	default:
 		att.Error, status = sendErr.Error(), baton.WebhookRetrying
 	}
-	if err := w.DB.RecordDeliveryAttempt(context.WithoutCancel(ctx), d.ID, att, status); err != nil {
+	if err := RecordDeliveryAttempt(context.WithoutCancel(ctx), w.DB, d.ID, att, status); err != nil {
 		return err
 	}
 	switch status {
@@ -148,7 +148,7 @@ func (w *Deliverer) Work(ctx context.Context, job *river.Job[store.WebhookDelive
 }
 
 // send POSTs the signed body; any answer but 2xx is an error.
-func (w *Deliverer) send(ctx context.Context, d *store.OutgoingDelivery, attempt int, body []byte, now time.Time) (int, error) {
+func (w *Deliverer) send(ctx context.Context, d *OutgoingDelivery, attempt int, body []byte, now time.Time) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(body))
 	if err != nil {
 		return 0, &outbound.TargetError{Addr: d.URL, Reason: "not a valid URL"}

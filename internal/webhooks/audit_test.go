@@ -1,4 +1,4 @@
-package handover_test
+package webhooks_test
 
 import (
 	"context"
@@ -10,18 +10,19 @@ import (
 	"github.com/baton-chat/baton/internal/audit"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
+	"github.com/baton-chat/baton/internal/webhooks/webhookstest"
 )
 
 func TestWebhookChangesAreAudited(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d *store.DB) {
-		h := newHarness(t, d, harnessOptions{AllowPrivate: true})
+		h := webhookstest.New(t, d, webhookstest.Options{AllowPrivate: true})
 		var wh baton.Webhook
-		h.call(t, "POST", "/api/v1/webhooks", h.OwnerToken, map[string]any{"url": "https://hooks.example/a", "events": []string{"ticket.created"}},
+		h.Call(t, "POST", "/api/v1/webhooks", h.OwnerToken, map[string]any{"url": "https://hooks.example/a", "events": []string{"ticket.created"}},
 			http.StatusCreated, &wh)
-		h.call(t, "PATCH", "/api/v1/webhooks/"+wh.ID, h.OwnerToken, map[string]any{"active": false}, http.StatusOK, nil)
-		h.call(t, "POST", "/api/v1/webhooks/"+wh.ID+"/ping", h.OwnerToken, nil, http.StatusAccepted, nil) // not a change
-		h.call(t, "DELETE", "/api/v1/webhooks/"+wh.ID, h.OwnerToken, nil, http.StatusNoContent, nil)
-		h.call(t, "PATCH", "/api/v1/integrations", h.OwnerToken, map[string]any{"message_webhook_url": ""}, http.StatusOK, nil)
+		h.Call(t, "PATCH", "/api/v1/webhooks/"+wh.ID, h.OwnerToken, map[string]any{"active": false}, http.StatusOK, nil)
+		h.Call(t, "POST", "/api/v1/webhooks/"+wh.ID+"/ping", h.OwnerToken, nil, http.StatusAccepted, nil) // not a change
+		h.Call(t, "DELETE", "/api/v1/webhooks/"+wh.ID, h.OwnerToken, nil, http.StatusNoContent, nil)
+		h.Call(t, "PATCH", "/api/v1/integrations", h.OwnerToken, map[string]any{"message_webhook_url": ""}, http.StatusOK, nil)
 
 		p, err := audit.List(context.Background(), d, h.Account.ID, audit.Filter{Action: "webhook."}, "", 50)
 		if err != nil {

@@ -1,4 +1,4 @@
-package handover
+package webhooks
 
 import (
 	"crypto/hmac"

@@ -1,4 +1,4 @@
-package store
+package webhooks
 
 import (
 	"context"
@@ -8,34 +8,33 @@ import (
 	"time"
 
 	"github.com/baton-chat/baton"
+	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/store/db"
-	"github.com/riverqueue/river"
 )
 
-// IntegrationOptions tune the integrations hook.
-type IntegrationOptions struct {
-	// WebhookAttempts is how many times a webhook delivery is tried (0: 8).
-	WebhookAttempts int
-	// AnalysisAttempts is how many times an analysis job is tried (0: 5).
-	AnalysisAttempts int
+// Options tune the integrations hook.
+type Options struct {
+	// Attempts is how many times a webhook delivery is tried (0: DefaultMaxAttempts).
+	Attempts int
 }
 
-// IntegrationsHook returns the transaction hook of the integrations: from the events of
-// each transaction it queues, in the same transaction, the outgoing webhooks (X5), the
-// handover webhook when a handoff starts (X1), the message webhook for each visitor
-// message in listen mode (X3), and the post-chat analysis when a conversation closes (P1);
-// it also ends listen mode when a conversation leaves status human. None of it waits on
-// the network: jobs send later, so the request that caused them never blocks. Without a
-// job queue it does nothing.
-func (d *DB) IntegrationsHook(o IntegrationOptions) TxHook {
-	if o.WebhookAttempts <= 0 {
-		o.WebhookAttempts = DefaultWebhookMaxAttempts
+func (o Options) attempts() int {
+	if o.Attempts <= 0 {
+		return DefaultMaxAttempts
 	}
-	if o.AnalysisAttempts <= 0 {
-		o.AnalysisAttempts = DefaultAnalysisMaxAttempts
-	}
-	integrationOpts.Store(d, o)
-	return func(ctx context.Context, tx *Tx, events []*baton.Event) error {
+	return o.Attempts
+}
+
+// Hook returns the transaction hook of the integrations, to register with d.AddTxHook:
+// from the events of each transaction it queues, in the same transaction, the outgoing
+// webhooks (X5), the handover webhook when a handoff starts (X1), the message webhook for
+// each visitor message in listen mode (X3), and the post-chat analysis when a conversation
+// closes (P1); it also ends listen mode when a conversation leaves status human. None of
+// it waits on the network: jobs send later, so the request that caused them never blocks.
+// Without a job queue it does nothing.
+func Hook(d *store.DB, o Options) store.TxHook {
+	o.Attempts = o.attempts()
+	return func(ctx context.Context, tx *store.Tx, events []*baton.Event) error {
 		if d.Jobs == nil {
 			return nil
 		}
@@ -49,12 +48,38 @@ func (d *DB) IntegrationsHook(o IntegrationOptions) TxHook {
 	}
 }
 
+// ClosedWebhook returns what d.AnalysisClosed runs: it queues conversation.closed,
+// carrying the conversation and its analysis, to each subscription of the account that
+// asks for it, in the transaction that records the analysis.
+func ClosedWebhook(d *store.DB, o Options) func(ctx context.Context, tx *store.Tx, accountID string, conv *baton.Conversation, an *baton.Analysis) error {
+	attempts := o.attempts()
+	return func(ctx context.Context, tx *store.Tx, accountID string, conv *baton.Conversation, an *baton.Analysis) error {
+		subs, err := subsOf(d).subscribers(ctx, tx, accountID, baton.WebhookConversationClosed)
+		if err != nil || len(subs) == 0 {
+			return err
+		}
+		at := tx.Now()
+		if conv.ClosedAt != nil {
+			at = *conv.ClosedAt
+		}
+		payload := mustJSON(eventPayload{ConversationID: conv.ID, OccurredAt: at,
+			Data: map[string]any{"conversation": conv, "analysis": an}})
+		for _, s := range subs {
+			if _, err := queueDelivery(ctx, d, tx, accountID, &s.id, baton.DeliveryKindEvent, baton.WebhookConversationClosed, s.url,
+				payload, attempts); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 // integrationRun is the hook at work on one transaction.
 type integrationRun struct {
-	d           *DB
+	d           *store.DB
 	ctx         context.Context
-	tx          *Tx
-	o           IntegrationOptions
+	tx          *store.Tx
+	o           Options
 	ticketsSeen map[string]bool
 }
 
@@ -62,7 +87,7 @@ func (h *integrationRun) event(e *baton.Event) error {
 	raw := json.RawMessage(e.Payload)
 	switch e.Type {
 	case baton.EventMessageCreated:
-		m, err := h.tx.messageOf(e)
+		m, err := h.tx.MessageOf(e)
 		if err != nil {
 			return err
 		}
@@ -99,7 +124,7 @@ func (h *integrationRun) event(e *baton.Event) error {
 			}
 		}
 		if c.Status == baton.StatusClosed {
-			return h.d.queueAnalysis(h.ctx, h.tx, e.AccountID, e.ConversationID, baton.AnalysisOnClose, h.o.AnalysisAttempts)
+			return h.d.QueueAnalysis(h.ctx, h.tx, e.AccountID, e.ConversationID, baton.AnalysisOnClose)
 		}
 	case baton.EventAssigned:
 		return h.publish(e, baton.WebhookConversationAssigned, raw)
@@ -116,13 +141,13 @@ func (h *integrationRun) event(e *baton.Event) error {
 
 // publish queues a delivery of event to each subscription of the account that asks for it.
 func (h *integrationRun) publish(e *baton.Event, event string, data any) error {
-	subs, err := h.d.webhookSubs().subscribers(h.ctx, h.tx, e.AccountID, event)
+	subs, err := subsOf(h.d).subscribers(h.ctx, h.tx, e.AccountID, event)
 	if err != nil || len(subs) == 0 {
 		return err
 	}
 	payload := mustJSON(eventPayload{ConversationID: e.ConversationID, OccurredAt: e.CreatedAt, Data: data})
 	for _, s := range subs {
-		if _, err := h.d.queueDelivery(h.ctx, h.tx, e.AccountID, &s.id, baton.DeliveryKindEvent, event, s.url, payload, h.o.WebhookAttempts); err != nil {
+		if _, err := queueDelivery(h.ctx, h.d, h.tx, e.AccountID, &s.id, baton.DeliveryKindEvent, event, s.url, payload, h.o.Attempts); err != nil {
 			return err
 		}
 	}
@@ -193,7 +218,7 @@ func (h *integrationRun) handoverWebhook(e *baton.Event) error {
 	}
 	if ho, err := tx.GetExternalHandover(ctx, conv.ID); err == nil && ho.EndedAt == nil {
 		return nil
-	} else if err != nil && !isNoRows(err) {
+	} else if err != nil && !store.IsNoRows(err) {
 		return err
 	}
 	bot, err := tx.GetChatbotByID(ctx, conv.ChatbotID)
@@ -220,14 +245,14 @@ func (h *integrationRun) handoverWebhook(e *baton.Event) error {
 	}
 	for _, m := range recent { // newest first: the visitor's latest file
 		if m.Kind == string(baton.KindVisitor) {
-			if msg := messageFromRow(m); len(msg.Attachments) > 0 {
+			if msg := store.MessageFromRow(m); len(msg.Attachments) > 0 {
 				body.AttachedMedia = msg.Attachments[0].URL
 				break
 			}
 		}
 	}
-	_, err = h.d.queueDelivery(ctx, tx, e.AccountID, nil, baton.DeliveryKindHandover, "handover.started", bot.HandoverWebhookUrl,
-		mustJSON(body), h.o.WebhookAttempts)
+	_, err = queueDelivery(ctx, h.d, tx, e.AccountID, nil, baton.DeliveryKindHandover, "handover.started", bot.HandoverWebhookUrl,
+		mustJSON(body), h.o.Attempts)
 	return err
 }
 
@@ -236,7 +261,7 @@ func (h *integrationRun) handoverWebhook(e *baton.Event) error {
 func (h *integrationRun) messageWebhook(e *baton.Event, m *baton.Message) error {
 	ctx, tx := h.ctx, h.tx
 	ho, err := tx.GetExternalHandover(ctx, e.ConversationID)
-	if isNoRows(err) || (err == nil && ho.EndedAt != nil) {
+	if store.IsNoRows(err) || (err == nil && ho.EndedAt != nil) {
 		return nil
 	} else if err != nil {
 		return err
@@ -274,7 +299,7 @@ func (h *integrationRun) messageWebhook(e *baton.Event, m *baton.Message) error 
 	if len(m.Attachments) > 0 {
 		body.AttachedMedia = m.Attachments[0].URL
 	}
-	_, err = h.d.queueDelivery(ctx, tx, e.AccountID, nil, baton.DeliveryKindMessage, "message.user", url, mustJSON(body), h.o.WebhookAttempts)
+	_, err = queueDelivery(ctx, h.d, tx, e.AccountID, nil, baton.DeliveryKindMessage, "message.user", url, mustJSON(body), h.o.Attempts)
 	return err
 }
 
@@ -300,7 +325,7 @@ func (h *integrationRun) tickets(accountID string) error {
 		return nil
 	}
 	h.ticketsSeen[accountID] = true
-	subs, err := h.d.webhookSubs().subscribers(h.ctx, h.tx, accountID, baton.WebhookTicketCreated)
+	subs, err := subsOf(h.d).subscribers(h.ctx, h.tx, accountID, baton.WebhookTicketCreated)
 	if err != nil || len(subs) == 0 {
 		return err
 	}
@@ -328,14 +353,4 @@ func (h *integrationRun) tickets(accountID string) error {
 		}
 	}
 	return nil
-}
-
-// queueAnalysis marks a conversation's analysis pending and enqueues its job.
-func (d *DB) queueAnalysis(ctx context.Context, tx *Tx, accountID, convID, reason string, attempts int) error {
-	if err := tx.RequestAnalysis(ctx, db.RequestAnalysisParams{ConversationID: convID, AccountID: accountID, Reason: reason,
-		RequestedAt: tx.Now()}); err != nil {
-		return fmt.Errorf("request analysis: %w", err)
-	}
-	return d.Jobs.InsertTx(ctx, tx, AnalysisArgs{AccountID: accountID, ConversationID: convID, Reason: reason},
-		&river.InsertOpts{MaxAttempts: attempts})
 }
