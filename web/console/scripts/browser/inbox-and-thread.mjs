@@ -308,6 +308,9 @@ export async function conversationActions(t) {
     await page.getByText('Conversation transferred to Bob.').waitFor();
     const c = await http(api, 'GET', `/api/v1/conversations/${mariaConv}`, { token: adminToken });
     assert(c.json.assignee?.id === bobId && c.json.status === 'human', 'assigned to Bob: ' + JSON.stringify(c.json.assignee));
+    // Only the assignee answers the customer: the previous one is told who holds it, and may take it over.
+    await page.getByText(/is handling this conversation\. Take it over to reply/).waitFor();
+    await page.getByRole('button', { name: 'Take over' }).waitFor();
     if (wsAvailable) {
       await bobPage.getByText('Conversation assigned to you').first().waitFor();
       await bobPage.getByText(/Customer needs Spanish support/).first().waitFor();
