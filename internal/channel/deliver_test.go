@@ -24,32 +24,40 @@ func job(args store.DeliverArgs, n int) *river.Job[store.DeliverArgs] {
 	return &river.Job[store.DeliverArgs]{JobRow: &rivertype.JobRow{Attempt: n, MaxAttempts: store.DeliveryAttempts}, Args: args}
 }
 
+// telegramConversation is a Telegram visitor's conversation, handed to the account's owner
+// (in human): the account, its chatbot, a context acting as the owner, the conversation.
+func telegramConversation(t *testing.T, db *store.DB) (*baton.Account, *baton.Chatbot, context.Context, string) {
+	t.Helper()
+	ctx := context.Background()
+	acc, bot, err := db.CreateAccount(ctx, "Acme", "demo", "Demo Bot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := db.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: "o@acme.test", Password: "correct horse battery",
+		FirstName: "Olivia", Role: baton.RoleOwner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx := baton.NewContextWithActor(ctx, &baton.Actor{AccountID: acc.ID, User: owner})
+	in, _, err := db.ReceiveMessage(ctx, &store.InboundMessage{ChatbotID: bot.ID, SessionID: "tg:77", Key: "update:77", Content: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []baton.Action{baton.ActionJoin, baton.ActionAccept} {
+		if _, err := db.Act(actx, in.ConversationID, baton.ActionRequest{Action: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return acc, bot, actx, in.ConversationID
+}
+
 // TestDelivererWithoutAProvider covers the runs that never reach a provider: a channel not
 // configured or disconnected does nothing, a message that cannot be prepared ends failed on
 // its last attempt, and a message delivered already is not sent again.
 func TestDelivererWithoutAProvider(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		acc, bot, err := db.CreateAccount(ctx, "Acme", "demo", "Demo Bot")
-		if err != nil {
-			t.Fatal(err)
-		}
-		owner, err := db.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: "o@acme.test", Password: "correct horse battery",
-			FirstName: "Olivia", Role: baton.RoleOwner})
-		if err != nil {
-			t.Fatal(err)
-		}
-		actx := baton.NewContextWithActor(ctx, &baton.Actor{AccountID: acc.ID, User: owner})
-		in, _, err := db.ReceiveMessage(ctx, &store.InboundMessage{ChatbotID: bot.ID, SessionID: "tg:77", Key: "update:77", Content: "hi"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		conv := in.ConversationID
-		for _, a := range []baton.Action{baton.ActionJoin, baton.ActionAccept} {
-			if _, err := db.Act(actx, conv, baton.ActionRequest{Action: a}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		acc, bot, actx, conv := telegramConversation(t, db)
 		blobs := blob.Dir{Root: t.TempDir()}
 		var logs bytes.Buffer
 		w := &channel.Deliverer{DB: db, Blobs: blobs, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
@@ -145,26 +153,7 @@ func (f *flaky) Send(context.Context, *store.ChannelConfig, *channel.Outbound) (
 func TestARetriedDeliverySaysWhy(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		acc, bot, err := db.CreateAccount(ctx, "Acme", "demo", "Demo Bot")
-		if err != nil {
-			t.Fatal(err)
-		}
-		owner, err := db.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: "o@acme.test", Password: "correct horse battery",
-			FirstName: "Olivia", Role: baton.RoleOwner})
-		if err != nil {
-			t.Fatal(err)
-		}
-		actx := baton.NewContextWithActor(ctx, &baton.Actor{AccountID: acc.ID, User: owner})
-		in, _, err := db.ReceiveMessage(ctx, &store.InboundMessage{ChatbotID: bot.ID, SessionID: "tg:78", Key: "update:78", Content: "hi"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		conv := in.ConversationID
-		for _, a := range []baton.Action{baton.ActionJoin, baton.ActionAccept} {
-			if _, err := db.Act(actx, conv, baton.ActionRequest{Action: a}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		acc, bot, actx, conv := telegramConversation(t, db)
 		if _, err := db.SaveChannel(actx, bot.ID, baton.ChannelTelegram, nil, map[string]string{"bot_token": "1:x", "webhook_secret": "s"}); err != nil {
 			t.Fatal(err)
 		}

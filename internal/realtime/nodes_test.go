@@ -18,40 +18,7 @@ import (
 // TestTwoNodesShareEventsThroughNATS runs the visitor on one node and the agent on another,
 // both on one PostgreSQL database and one NATS server (R5).
 func TestTwoNodesShareEventsThroughNATS(t *testing.T) {
-	natsURL := os.Getenv("BATON_TEST_NATS_URL")
-	if natsURL == "" || os.Getenv("BATON_TEST_DATABASE_URL") == "" {
-		t.Skip("BATON_TEST_NATS_URL and BATON_TEST_DATABASE_URL are needed")
-	}
-	cfg := storetest.Config(t, store.Postgres)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	open := func() (*store.DB, realtime.Bus) {
-		db, err := store.Open(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		bus, err := realtime.NewNATSBus(natsURL, logger)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { bus.Close() })
-		return db, bus
-	}
-	dbA, busA := open()
-	a := setup(t, dbA, busA) // node A: the agent's
-
-	dbB, busB := open()
-	dbB.Now = a.clk.now
-	hubB, err := realtime.NewHub(busB, dbB, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbB.Publisher = hubB
-	apiB := httpapi.NewServer(dbB, logger)
-	apiB.Handle("GET /widget/v1/ws", hubB.VisitorHandler(dbB))
-	srvB := httptest.NewServer(apiB)
-	t.Cleanup(func() { hubB.Close(); srvB.Close() })
-	b := &env{t: t, db: dbB, hub: hubB, srv: srvB, clk: a.clk}
+	a, b := twoNodes(t)
 
 	// The agent's socket is registered before the session starts: the conversation's first
 	// events cross NATS after B has answered, and would otherwise race the socket's pong.
@@ -75,4 +42,46 @@ func TestTwoNodesShareEventsThroughNATS(t *testing.T) {
 	if f.Data["content"] != "Hello from node A" || f.Data["agent_name"] != "Ana" {
 		t.Fatalf("visitor on B got %+v", f)
 	}
+}
+
+// twoNodes runs two nodes on one PostgreSQL database and one NATS server: a is set up as
+// every test's env (an account, its owner signed in), b serves the same database with a
+// hub of its own (the visitor and agent sockets, revocations on its bus).
+func twoNodes(t *testing.T) (a, b *env) {
+	t.Helper()
+	natsURL := os.Getenv("BATON_TEST_NATS_URL")
+	if natsURL == "" || os.Getenv("BATON_TEST_DATABASE_URL") == "" {
+		t.Skip("BATON_TEST_NATS_URL and BATON_TEST_DATABASE_URL are needed")
+	}
+	cfg := storetest.Config(t, store.Postgres)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	open := func() (*store.DB, realtime.Bus) {
+		db, err := store.Open(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		bus, err := realtime.NewNATSBus(natsURL, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { bus.Close() })
+		return db, bus
+	}
+	dbA, busA := open()
+	a = setup(t, dbA, busA)
+	dbB, busB := open()
+	dbB.Now = a.clk.now
+	hubB, err := realtime.NewHub(busB, dbB, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbB.Publisher = hubB
+	apiB := httpapi.NewServer(dbB, logger)
+	apiB.OnRevoke = hubB.Revoke
+	apiB.Handle("GET /widget/v1/ws", hubB.VisitorHandler(dbB))
+	apiB.Handle("GET /api/v1/ws", hubB.AgentHandler(apiB.AuthenticateSocket, dbB, nil))
+	srvB := httptest.NewServer(apiB)
+	t.Cleanup(func() { hubB.Close(); srvB.Close() })
+	return a, &env{t: t, db: dbB, hub: hubB, srv: srvB, clk: a.clk}
 }

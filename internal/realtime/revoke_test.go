@@ -3,15 +3,10 @@ package realtime_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/baton-chat/baton"
-	"github.com/baton-chat/baton/internal/httpapi"
 	"github.com/baton-chat/baton/internal/realtime"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
@@ -31,40 +26,7 @@ func TestRevokedCredentialsCloseSockets(t *testing.T) {
 // TestRevokedCredentialsCloseSocketsOnEveryNode: the change is made on node A, the
 // sockets are on node B; NATS carries the revocation.
 func TestRevokedCredentialsCloseSocketsOnEveryNode(t *testing.T) {
-	natsURL := os.Getenv("BATON_TEST_NATS_URL")
-	if natsURL == "" || os.Getenv("BATON_TEST_DATABASE_URL") == "" {
-		t.Skip("BATON_TEST_NATS_URL and BATON_TEST_DATABASE_URL are needed")
-	}
-	cfg := storetest.Config(t, store.Postgres)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	open := func() (*store.DB, realtime.Bus) {
-		db, err := store.Open(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		bus, err := realtime.NewNATSBus(natsURL, logger)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { bus.Close() })
-		return db, bus
-	}
-	dbA, busA := open()
-	a := setup(t, dbA, busA)
-	dbB, busB := open()
-	dbB.Now = a.clk.now
-	hubB, err := realtime.NewHub(busB, dbB, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbB.Publisher = hubB
-	apiB := httpapi.NewServer(dbB, logger)
-	apiB.OnRevoke = hubB.Revoke
-	apiB.Handle("GET /api/v1/ws", hubB.AgentHandler(apiB.AuthenticateSocket, dbB, nil))
-	srvB := httptest.NewServer(apiB)
-	t.Cleanup(func() { hubB.Close(); srvB.Close() })
-	b := &env{t: t, db: dbB, hub: hubB, srv: srvB, clk: a.clk}
+	a, b := twoNodes(t)
 	revocations(t, a, b)
 }
 

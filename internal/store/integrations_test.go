@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,37 +13,10 @@ import (
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/baton-chat/baton/internal/storetest"
 	"github.com/baton-chat/baton/internal/webhooks"
-	"github.com/riverqueue/river"
 )
 
-// fakeJobs records the jobs enqueued by committed transactions' hooks (it implements
-// store.JobQueue without a job system).
-type fakeJobs struct {
-	mu   sync.Mutex
-	jobs []river.JobArgs
-	opts []*river.InsertOpts
-}
-
-func (f *fakeJobs) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.jobs = append(f.jobs, args)
-	f.opts = append(f.opts, opts)
-	return nil
-}
-
-// count returns how many jobs of kind were enqueued.
-func (f *fakeJobs) count(kind string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, j := range f.jobs {
-		if j.Kind() == kind {
-			n++
-		}
-	}
-	return n
-}
+// fakeJobs records the jobs enqueued by committed transactions' hooks.
+type fakeJobs = storetest.Jobs
 
 // withIntegrations gives e's database a fake job queue and the integrations hook.
 func withIntegrations(e *env) *fakeJobs {
@@ -135,7 +107,7 @@ func TestExternalHandoverListenMode(t *testing.T) {
 		execSQL(t, db, `UPDATE contacts SET attributes = $1, email = $2 WHERE session_id = $3`, `{"plan":"pro"}`, "vera@example.com", sess.SessionID)
 		conv := sess.ConversationID
 		e.say(t, v, "My order A-48213 arrived broken.")
-		if n := jobs.count("bot_reply"); n != 1 {
+		if n := jobs.Count("bot_reply"); n != 1 {
 			t.Fatalf("bot replies enqueued = %d, want 1", n)
 		}
 
@@ -201,7 +173,7 @@ func TestExternalHandoverListenMode(t *testing.T) {
 
 		// In listen mode each visitor message goes to the message webhook; the bot is silent.
 		m := e.say(t, v, "Are you there?")
-		if n := jobs.count("bot_reply"); n != 2 {
+		if n := jobs.Count("bot_reply"); n != 2 {
 			t.Errorf("bot replies enqueued = %d, want still 2 (the bot is silent in listen mode)", n)
 		}
 		ds = e.integrationDeliveries(t)
@@ -245,7 +217,7 @@ func TestExternalHandoverListenMode(t *testing.T) {
 			t.Errorf("second EndHandover = %+v, %v; want unchanged", h, err)
 		}
 		e.say(t, v, "Thanks, one more question")
-		if n := jobs.count("bot_reply"); n != 3 {
+		if n := jobs.Count("bot_reply"); n != 3 {
 			t.Errorf("bot replies enqueued = %d, want 3 (the bot answers again)", n)
 		}
 		if n := len(e.integrationDeliveries(t)); n != 2 {
@@ -407,7 +379,7 @@ func TestAnalysisStore(t *testing.T) {
 		_, err = db.FindAnalysis(e.ctx, id)
 		wantCode(t, err, baton.ENOTFOUND, "FindAnalysis before any")
 		an, err := db.RequestAnalysis(e.ctx, id)
-		if err != nil || an.Status != baton.AnalysisPending || an.Reason != baton.AnalysisOnDemand || jobs.count("conversation_analysis") != 1 {
+		if err != nil || an.Status != baton.AnalysisPending || an.Reason != baton.AnalysisOnDemand || jobs.Count("conversation_analysis") != 1 {
 			t.Fatalf("RequestAnalysis = %+v, %v", an, err)
 		}
 		_, err = db.RequestAnalysis(other.ctx, id)

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/store"
+	"github.com/baton-chat/baton/internal/storetest"
 )
 
 // The conformance suite: every test runs through storetest.Each, once on SQLite and once
@@ -21,23 +21,8 @@ import (
 // start is the clock reading every test begins at.
 var start = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
-// clock is a settable time source for store.DB.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is the tests' settable time source.
+type clock = storetest.Clock
 
 // env is one account of a test database with its owner, acting as the owner.
 type env struct {
@@ -53,7 +38,7 @@ type env struct {
 // its owner.
 func setup(t *testing.T, db *store.DB) *env {
 	t.Helper()
-	c := &clock{t: start}
+	c := storetest.NewClock(start)
 	db.Now = c.Now
 	return newAccount(t, db, c, "Acme", "acme", "owner@acme.test")
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,30 +14,14 @@ import (
 	"github.com/baton-chat/baton/internal/storetest"
 	"github.com/baton-chat/baton/internal/tickets"
 	"github.com/baton-chat/baton/internal/webhooks"
-	"github.com/riverqueue/river"
 )
 
 // The store-level tests of the webhooks: the subscriptions, which events make a delivery,
 // the delivery log and the integration settings, on every database under test, with the
 // hook on a fake job queue (the jobs are counted, never run).
 
-// clock is a settable time source for store.DB.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is the tests' settable time source.
+type clock = storetest.Clock
 
 // env is one account of a test database ("Acme", chatbot "acme") acting as its owner.
 type env struct {
@@ -50,7 +33,7 @@ type env struct {
 // setup installs a test clock on db and creates the account "Acme".
 func setup(t *testing.T, db *store.DB) *env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
 	return newAccount(t, db, c, "Acme", "acme", "owner@acme.test")
 }
@@ -78,30 +61,7 @@ func newAccount(t *testing.T, db *store.DB, c *clock, name, slug, ownerEmail str
 }
 
 // fakeJobs records the jobs enqueued by committed transactions' hooks.
-type fakeJobs struct {
-	mu   sync.Mutex
-	jobs []river.JobArgs
-}
-
-func (f *fakeJobs) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.jobs = append(f.jobs, args)
-	return nil
-}
-
-// count returns how many jobs of kind were enqueued.
-func (f *fakeJobs) count(kind string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, j := range f.jobs {
-		if j.Kind() == kind {
-			n++
-		}
-	}
-	return n
-}
+type fakeJobs = storetest.Jobs
 
 // withIntegrations gives e's database a fake job queue and the integrations hook.
 func withIntegrations(e *env) *fakeJobs {
@@ -286,7 +246,7 @@ func TestWebhookSubscriptions(t *testing.T) {
 		if got := events(off); len(got) != 0 {
 			t.Errorf("the inactive subscription got %v, want nothing", got)
 		}
-		if n := jobs.count("conversation_analysis"); n != 1 {
+		if n := jobs.Count("conversation_analysis"); n != 1 {
 			t.Errorf("analyses enqueued on close = %d, want 1", n)
 		}
 		an, err := db.FindAnalysis(e.ctx, sess.ConversationID)

@@ -1,7 +1,6 @@
 package email_test
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"encoding/json"
@@ -462,58 +461,20 @@ func firstLine(s string) string {
 // list the server sends, as a server without IDLE (RFC 2177) would answer.
 func noIdle(t *testing.T, target string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				client.Close()
-				continue
-			}
-			go func() { io.Copy(server, client); server.Close() }()
-			go func() {
-				defer client.Close()
-				r := bufio.NewReader(server)
-				for {
-					line, err := r.ReadString('\n')
-					if strings.Contains(line, "CAPABILITY") {
-						line = strings.ReplaceAll(line, " IDLE", "")
-					}
-					if _, werr := io.WriteString(client, line); werr != nil || err != nil {
-						return
-					}
-				}
-			}()
+	return newIMAPProxy(t, target, func(line string) string {
+		if strings.Contains(line, "CAPABILITY") {
+			return strings.ReplaceAll(line, " IDLE", "")
 		}
-	}()
-	return ln.Addr().String()
+		return line
+	}).addr
 }
 
 // Where the server has no IDLE, the mailbox is polled: a new mail arrives within a poll
 // interval, and IDLE is never tried.
 func TestEmailPollsWithoutIdle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		serverTLS, clientTLS := testTLS(t)
-		box, out := newMailbox(t), newRelay(t, serverTLS)
-		adapter := &email.Adapter{TLSConfig: clientTLS, Guard: outbound.Guard{AllowPrivate: true}}
-		e := channeltest.New(t, db, adapter)
-		poller := &email.Poller{DB: db, Service: e.Service, Adapter: adapter, Logger: e.Logger, PollInterval: 200 * time.Millisecond}
-		e.Service.OnChange = poller.Reload
-		t.Cleanup(poller.Start())
-		imapHost, imapPort := hostPort(t, noIdle(t, box.addr))
-		smtpHost, smtpPort := hostPort(t, out.addr)
-		cfg := map[string]any{"from_address": "support@acme.test", "imap_host": imapHost, "imap_port": imapPort,
-			"imap_user": imapUser, "imap_password": imapPass, "imap_tls": false, "smtp_host": smtpHost, "smtp_port": smtpPort,
-			"smtp_user": smtpUser, "smtp_password": smtpPass, "smtp_tls": false}
-		channeltest.Want(t, e.AsOwner(t, "PUT", "/api/v1/chatbots/demo/channels/email", cfg), http.StatusOK, "PUT email")
+		box := newMailbox(t)
+		e := connectMailbox(t, db, box, noIdle(t, box.addr), 200*time.Millisecond)
 		e.Eventually(t, "the mailbox open without IDLE", func() bool { return e.LogCount(`"idle":false`) > 0 })
 
 		box.deliver(t, readMail(t, "mail_first.eml"))

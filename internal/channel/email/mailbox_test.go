@@ -99,22 +99,23 @@ func TestConnectingAMailboxLeavesItsBacklog(t *testing.T) {
 	})
 }
 
-// byeProxy forwards IMAP connections to target; bye() makes it send "* BYE" on every
-// open connection and close them, as a server that restarts does.
-type byeProxy struct {
+// imapProxy forwards IMAP connections to target, passing each line the server sends
+// through edit; bye() makes it send "* BYE" on every open connection and close them, as a
+// server that restarts does.
+type imapProxy struct {
 	addr  string
 	mu    sync.Mutex
 	conns []net.Conn
 }
 
-func newByeProxy(t *testing.T, target string) *byeProxy {
+func newIMAPProxy(t *testing.T, target string, edit func(line string) string) *imapProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	p := &byeProxy{addr: ln.Addr().String()}
+	p := &imapProxy{addr: ln.Addr().String()}
 	go func() {
 		for {
 			client, err := ln.Accept()
@@ -135,7 +136,7 @@ func newByeProxy(t *testing.T, target string) *byeProxy {
 				for {
 					line, err := r.ReadString('\n')
 					p.mu.Lock()
-					_, werr := io.WriteString(client, line)
+					_, werr := io.WriteString(client, edit(line))
 					p.mu.Unlock()
 					if werr != nil || err != nil {
 						client.Close()
@@ -148,7 +149,7 @@ func newByeProxy(t *testing.T, target string) *byeProxy {
 	return p
 }
 
-func (p *byeProxy) bye() {
+func (p *imapProxy) bye() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, c := range p.conns {
@@ -164,7 +165,7 @@ func (p *byeProxy) bye() {
 func TestAServerThatSaysByeInIdleIsNoticedAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		box := newMailbox(t)
-		proxy := newByeProxy(t, box.addr)
+		proxy := newIMAPProxy(t, box.addr, func(line string) string { return line })
 		e := connectMailbox(t, db, box, proxy.addr, 10*time.Minute)
 		e.Eventually(t, "the loop in IDLE", func() bool { return e.LogCount("email: waiting for new mail") > 0 })
 		proxy.bye()
