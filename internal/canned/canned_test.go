@@ -16,34 +16,14 @@ func ptr[T any](v T) *T { return &v }
 // account makes an account (its chatbot named "<name> Bot") and returns a context acting
 // as its owner, Olivia.
 func account(t *testing.T, d *store.DB, name, slug string) (context.Context, *baton.Chatbot) {
-	t.Helper()
-	acc, bot, err := d.CreateAccount(context.Background(), name, slug, name+" Bot")
-	if err != nil {
-		t.Fatalf("CreateAccount(%s) = %v", name, err)
-	}
-	owner, err := d.CreateUser(context.Background(), baton.UserCreate{AccountID: acc.ID, Email: "owner@" + slug + ".test",
-		Password: "correct horse battery", FirstName: "Olivia", Role: baton.RoleOwner})
-	if err != nil {
-		t.Fatalf("CreateUser = %v", err)
-	}
-	return baton.NewContextWithActor(context.Background(), &baton.Actor{AccountID: acc.ID, User: owner, SessionToken: "bts_test"}), bot
+	tn := storetest.NewTenant(t, d, name, slug)
+	return tn.Ctx, tn.Bot
 }
 
 // conversation opens a widget conversation on bot with one visitor message.
 func conversation(t *testing.T, d *store.DB, bot *baton.Chatbot) string {
-	t.Helper()
-	s, err := d.OpenSession(context.Background(), baton.VisitorSessionCreate{Chatbot: bot.Slug})
-	if err != nil {
-		t.Fatalf("OpenSession = %v", err)
-	}
-	v, err := d.AuthenticateVisitor(context.Background(), s.Token)
-	if err != nil {
-		t.Fatalf("AuthenticateVisitor = %v", err)
-	}
-	if _, err := d.PostVisitorMessage(context.Background(), v, "Hello, I need help with my order."); err != nil {
-		t.Fatalf("PostVisitorMessage = %v", err)
-	}
-	return s.ConversationID
+	id, _ := storetest.Conversation(t, d, bot)
+	return id
 }
 
 func TestCannedResponsesRenderVariables(t *testing.T) {

@@ -15,17 +15,7 @@ func ptr[T any](v T) *T { return &v }
 
 // account makes an account and returns a context acting as its owner.
 func account(t *testing.T, d *store.DB, name, slug string) context.Context {
-	t.Helper()
-	acc, _, err := d.CreateAccount(context.Background(), name, slug, name+" Bot")
-	if err != nil {
-		t.Fatalf("CreateAccount(%s) = %v", name, err)
-	}
-	owner, err := d.CreateUser(context.Background(), baton.UserCreate{AccountID: acc.ID, Email: "owner@" + slug + ".test",
-		Password: "correct horse battery", FirstName: "Olivia", Role: baton.RoleOwner})
-	if err != nil {
-		t.Fatalf("CreateUser = %v", err)
-	}
-	return baton.NewContextWithActor(context.Background(), &baton.Actor{AccountID: acc.ID, User: owner, SessionToken: "bts_test"})
+	return storetest.NewTenant(t, d, name, slug).Ctx
 }
 
 func names(t *testing.T, ctx context.Context, d *store.DB) []string {

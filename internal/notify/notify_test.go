@@ -25,14 +25,8 @@ func setup(t *testing.T, db *store.DB) *env { return newAccount(t, db, "Acme", "
 func (e *env) otherAccount(t *testing.T) *env { return newAccount(t, e.db, "Globex", "globex") }
 
 func newAccount(t *testing.T, db *store.DB, name, slug string) *env {
-	t.Helper()
-	acc, bot, err := db.CreateAccount(context.Background(), name, slug, name+" Bot")
-	if err != nil {
-		t.Fatalf("CreateAccount(%s) = %v", name, err)
-	}
-	e := &env{db: db, account: acc, bot: bot}
-	e.ctx = e.as(e.newUser(t, "owner@"+slug+".test", "Olivia", baton.RoleOwner))
-	return e
+	tn := storetest.NewTenant(t, db, name, slug)
+	return &env{db: db, account: tn.Account, bot: tn.Bot, ctx: tn.Ctx}
 }
 
 // as returns a context acting as u (a signed-in user of e's account).
@@ -58,19 +52,7 @@ func (e *env) conversationIn(t *testing.T, s baton.Status) (string, *baton.Visit
 	if s != baton.StatusBot {
 		t.Fatalf("conversationIn: no path to status %q", s)
 	}
-	ctx := context.Background()
-	sess, err := e.db.OpenSession(ctx, baton.VisitorSessionCreate{Chatbot: e.bot.Slug})
-	if err != nil {
-		t.Fatalf("OpenSession = %v", err)
-	}
-	v, err := e.db.AuthenticateVisitor(ctx, sess.Token)
-	if err != nil {
-		t.Fatalf("AuthenticateVisitor = %v", err)
-	}
-	if _, err := e.db.PostVisitorMessage(ctx, v, "Hello, I need help with my order."); err != nil {
-		t.Fatalf("PostVisitorMessage = %v", err)
-	}
-	return sess.ConversationID, v
+	return storetest.Conversation(t, e.db, e.bot)
 }
 
 // act applies an action as the owner and fails the test if it is refused.

@@ -3,8 +3,10 @@ package storetest
 import (
 	"context"
 	"sync"
+	"testing"
 	"time"
 
+	"github.com/baton-chat/baton"
 	"github.com/baton-chat/baton/internal/store"
 	"github.com/riverqueue/river"
 )
@@ -58,4 +60,49 @@ func (f *Jobs) Count(kind string) int {
 		}
 	}
 	return n
+}
+
+// Tenant is an account of a test database, with its chatbot and its owner ("Olivia",
+// owner@<slug>.test, password "correct horse battery"), and a context acting as the owner.
+type Tenant struct {
+	Account *baton.Account
+	Bot     *baton.Chatbot
+	Owner   *baton.User
+	Ctx     context.Context
+}
+
+// NewTenant creates the account name with the chatbot slug ("<name> Bot") and its owner.
+func NewTenant(t testing.TB, db *store.DB, name, slug string) *Tenant {
+	t.Helper()
+	ctx := context.Background()
+	acc, bot, err := db.CreateAccount(ctx, name, slug, name+" Bot")
+	if err != nil {
+		t.Fatalf("CreateAccount(%s) = %v", name, err)
+	}
+	owner, err := db.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: "owner@" + slug + ".test",
+		Password: "correct horse battery", FirstName: "Olivia", Role: baton.RoleOwner})
+	if err != nil {
+		t.Fatalf("CreateUser(owner of %s) = %v", name, err)
+	}
+	return &Tenant{Account: acc, Bot: bot, Owner: owner,
+		Ctx: baton.NewContextWithActor(ctx, &baton.Actor{AccountID: acc.ID, User: owner, SessionToken: "bts_test"})}
+}
+
+// Conversation opens a widget conversation on bot with one visitor message (status bot),
+// and returns it with its visitor.
+func Conversation(t testing.TB, db *store.DB, bot *baton.Chatbot) (string, *baton.Visitor) {
+	t.Helper()
+	ctx := context.Background()
+	sess, err := db.OpenSession(ctx, baton.VisitorSessionCreate{Chatbot: bot.Slug})
+	if err != nil {
+		t.Fatalf("OpenSession = %v", err)
+	}
+	v, err := db.AuthenticateVisitor(ctx, sess.Token)
+	if err != nil {
+		t.Fatalf("AuthenticateVisitor = %v", err)
+	}
+	if _, err := db.PostVisitorMessage(ctx, v, "Hello, I need help with my order."); err != nil {
+		t.Fatalf("PostVisitorMessage = %v", err)
+	}
+	return sess.ConversationID, v
 }

@@ -24,18 +24,8 @@ func setup(t *testing.T, db *store.DB) *env { return newAccount(t, db, "Acme", "
 func (e *env) otherAccount(t *testing.T) *env { return newAccount(t, e.db, "Globex", "globex") }
 
 func newAccount(t *testing.T, db *store.DB, name, slug string) *env {
-	t.Helper()
-	ctx := context.Background()
-	acc, bot, err := db.CreateAccount(ctx, name, slug, name+" Bot")
-	if err != nil {
-		t.Fatalf("CreateAccount(%s) = %v", name, err)
-	}
-	owner, err := db.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: "owner@" + slug + ".test",
-		Password: "correct horse battery", FirstName: "Olivia", Role: baton.RoleOwner})
-	if err != nil {
-		t.Fatalf("CreateUser(owner of %s) = %v", name, err)
-	}
-	return &env{db: db, bot: bot, ctx: baton.NewContextWithActor(ctx, &baton.Actor{AccountID: acc.ID, User: owner, SessionToken: "bts_test"})}
+	tn := storetest.NewTenant(t, db, name, slug)
+	return &env{db: db, bot: tn.Bot, ctx: tn.Ctx}
 }
 
 // conversationIn returns a new conversation with one visitor message, in status bot (the
@@ -45,19 +35,7 @@ func (e *env) conversationIn(t *testing.T, s baton.Status) (string, *baton.Visit
 	if s != baton.StatusBot {
 		t.Fatalf("conversationIn: no path to status %q", s)
 	}
-	ctx := context.Background()
-	sess, err := e.db.OpenSession(ctx, baton.VisitorSessionCreate{Chatbot: e.bot.Slug})
-	if err != nil {
-		t.Fatalf("OpenSession = %v", err)
-	}
-	v, err := e.db.AuthenticateVisitor(ctx, sess.Token)
-	if err != nil {
-		t.Fatalf("AuthenticateVisitor = %v", err)
-	}
-	if _, err := e.db.PostVisitorMessage(ctx, v, "Hello, I need help with my order."); err != nil {
-		t.Fatalf("PostVisitorMessage = %v", err)
-	}
-	return sess.ConversationID, v
+	return storetest.Conversation(t, e.db, e.bot)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -35,29 +35,18 @@ func setup(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	c := storetest.NewClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
-	return newAccount(t, db, c, "Acme", "acme", "owner@acme.test")
+	return newAccount(t, db, c, "Acme", "acme")
 }
 
 // otherAccount creates a second tenant, "Globex", in the same database.
 func (e *env) otherAccount(t *testing.T) *env {
 	t.Helper()
-	return newAccount(t, e.db, e.clock, "Globex", "globex", "owner@globex.test")
+	return newAccount(t, e.db, e.clock, "Globex", "globex")
 }
 
-func newAccount(t *testing.T, db *store.DB, c *clock, name, slug, ownerEmail string) *env {
+func newAccount(t *testing.T, db *store.DB, c *clock, name, slug string) *env {
 	t.Helper()
-	ctx := context.Background()
-	acc, _, err := db.CreateAccount(ctx, name, slug, name+" Bot")
-	if err != nil {
-		t.Fatalf("CreateAccount(%s) = %v", name, err)
-	}
-	owner, err := db.CreateUser(ctx, baton.UserCreate{AccountID: acc.ID, Email: ownerEmail, Password: "correct horse battery",
-		FirstName: "Olivia", Role: baton.RoleOwner})
-	if err != nil {
-		t.Fatalf("CreateUser(%s) = %v", ownerEmail, err)
-	}
-	return &env{db: db, clock: c,
-		ctx: baton.NewContextWithActor(ctx, &baton.Actor{AccountID: acc.ID, User: owner, SessionToken: "bts_test"})}
+	return &env{db: db, clock: c, ctx: storetest.NewTenant(t, db, name, slug).Ctx}
 }
 
 // fakeJobs records the jobs enqueued by committed transactions' hooks.
