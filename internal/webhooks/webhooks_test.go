@@ -2,7 +2,6 @@ package webhooks_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/baton-chat/baton/internal/storetest"
 	"github.com/baton-chat/baton/internal/tickets"
 	"github.com/baton-chat/baton/internal/webhooks"
+	"github.com/baton-chat/baton/internal/webhooks/webhookstest"
 )
 
 // The store-level tests of the webhooks: the subscriptions, which events make a delivery,
@@ -107,27 +107,12 @@ func (e *env) waitingConversation(t *testing.T) {
 
 // integrationDeliveries lists the handover and message deliveries, oldest first.
 func (e *env) integrationDeliveries(t *testing.T) []*baton.WebhookDelivery {
-	t.Helper()
-	p, err := webhooks.ListIntegrationDeliveries(e.ctx, e.db, "", 200)
-	if err != nil {
-		t.Fatalf("ListIntegrationDeliveries = %v", err)
-	}
-	slices.Reverse(p.Deliveries)
-	return p.Deliveries
+	return webhookstest.IntegrationDeliveries(t, e.ctx, e.db)
 }
 
 // payload returns a delivery's stored body as a map.
 func (e *env) payload(t *testing.T, id string) map[string]any {
-	t.Helper()
-	d, err := webhooks.DeliveryToSend(context.Background(), e.db, id)
-	if err != nil {
-		t.Fatalf("DeliveryToSend = %v", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(d.Payload, &m); err != nil {
-		t.Fatalf("delivery payload %s: %v", d.Payload, err)
-	}
-	return m
+	return webhookstest.Payload(t, e.db, id)
 }
 
 func wantCode(t *testing.T, err error, code string, format string, args ...any) {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -311,4 +312,30 @@ func (h *Harness) OpenVisitor(t testing.TB, name string) Visitor {
 func (h *Harness) Say(t testing.TB, v Visitor, text string) {
 	t.Helper()
 	h.Call(t, "POST", "/widget/v1/messages", v.Token, map[string]string{"content": text}, http.StatusCreated, nil)
+}
+
+// IntegrationDeliveries lists the account's handover and message deliveries (ctx acts in
+// it), oldest first.
+func IntegrationDeliveries(t testing.TB, ctx context.Context, d *store.DB) []*baton.WebhookDelivery {
+	t.Helper()
+	p, err := webhooks.ListIntegrationDeliveries(ctx, d, "", 200)
+	if err != nil {
+		t.Fatalf("ListIntegrationDeliveries = %v", err)
+	}
+	slices.Reverse(p.Deliveries)
+	return p.Deliveries
+}
+
+// Payload returns a delivery's stored body as a map.
+func Payload(t testing.TB, d *store.DB, id string) map[string]any {
+	t.Helper()
+	out, err := webhooks.DeliveryToSend(context.Background(), d, id)
+	if err != nil {
+		t.Fatalf("DeliveryToSend = %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(out.Payload, &m); err != nil {
+		t.Fatalf("delivery payload %s: %v", out.Payload, err)
+	}
+	return m
 }
