@@ -24,6 +24,7 @@ func built() fstest.MapFS {
 		"assets/index-AbCdEf12.js.gz": {Data: gz.Bytes()},
 		"assets/index-XyZ98765.css":   {Data: []byte("body{}")},
 		"sounds/handoff.wav":          {Data: []byte("RIFF....WAVE")},
+		"sounds/handoff.mp3":          {Data: []byte{0xff, 0xf3, 0x84, 0xc4}},
 		".keep":                       {Data: nil},
 	}
 }
@@ -85,6 +86,18 @@ func TestIndexHeaders(t *testing.T) {
 	}
 	if xfo := w.Header().Get("X-Frame-Options"); xfo != "DENY" {
 		t.Errorf("X-Frame-Options = %q, want DENY", xfo)
+	}
+}
+
+// The chime is /sounds/handoff.mp3 (reference 000): served as audio/mpeg, since Go's own
+// table lacks .mp3 and the console sends nosniff.
+func TestChimeContentType(t *testing.T) {
+	h := newHandler(built())
+	for path, want := range map[string]string{"/app/sounds/handoff.mp3": "audio/mpeg", "/app/sounds/handoff.wav": "audio/wav"} {
+		w := get(t, h, path)
+		if w.Code != 200 || w.Header().Get("Content-Type") != want {
+			t.Errorf("GET %s = %d, Content-Type %q; want 200 %s", path, w.Code, w.Header().Get("Content-Type"), want)
+		}
 	}
 }
 

@@ -131,7 +131,7 @@ export async function http(base, method, path, { body, token, cookie } = {}) {
 // A stand-in for the Go server's /app/ while it is not mounted yet: serves dist/ with the
 // same fallback and proxies everything else (including the WebSocket) to Baton.
 function startProxy(target) {
-  const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wav': 'audio/wav', '.svg': 'image/svg+xml' };
+  const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wav': 'audio/wav', '.mp3': 'audio/mpeg', '.svg': 'image/svg+xml' };
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (url.pathname === '/app' || url.pathname.startsWith('/app/')) {

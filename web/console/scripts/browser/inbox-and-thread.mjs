@@ -38,10 +38,29 @@ export async function signIn(t) {
     await waitFor(async () => (await page.locator('[data-conversation-id]').count()) === 1, 5000, 'search results');
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
     await waitFor(async () => (await page.locator('[data-conversation-id]').count()) >= 2, 5000, 'all rows back');
+    const words = (await page.getByLabel('Status').locator('option').allTextContents()).map((w) => w.trim());
+    assert(JSON.stringify(words.slice(0, 4)) === JSON.stringify(['All', 'AI-Handling', 'Escalated', 'Agent Active']), 'the status filter reads All, AI-Handling, Escalated, Agent Active (001): ' + words.join(', '));
+    assert(words.includes('Awaiting Offline Info') && words.includes('Closed'), 'then the other statuses: ' + words.join(', '));
     await page.getByLabel('Status').selectOption('closed');
     await page.getByText('No conversations match these filters.').waitFor();
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
     await page.locator(`[data-conversation-id="${mariaConv}"]`).waitFor();
+  });
+
+  await step('the handoff chime is served as sounds/handoff.mp3 (000) and decodes', async () => {
+    const r = await page.evaluate(async () => {
+      const res = await fetch('/app/sounds/handoff.mp3');
+      const buf = await res.arrayBuffer();
+      let seconds = 0;
+      try {
+        seconds = (await new OfflineAudioContext(1, 1, 22050).decodeAudioData(buf)).duration;
+      } catch (err) {
+        return { status: res.status, type: res.headers.get('content-type'), error: String(err) };
+      }
+      return { status: res.status, type: res.headers.get('content-type'), seconds };
+    });
+    assert(r.status === 200 && r.type === 'audio/mpeg', 'chime response: ' + JSON.stringify(r));
+    assert(r.seconds > 0.5 && r.seconds < 1.5, 'the chime decodes to about 0.9 s: ' + JSON.stringify(r));
   });
 }
 
@@ -76,12 +95,32 @@ export async function thread(t) {
     assert((await page.locator('[aria-live="polite"]').count()) > 0, 'aria-live on the message list');
   });
 
-  await step('Join then Accept makes the conversation ours', async () => {
-    await page.getByRole('group', { name: 'Conversation actions' }).getByRole('button', { name: 'Join' }).click();
-    await page.getByRole('group', { name: 'Conversation actions' }).getByRole('button', { name: 'Accept' }).waitFor();
-    await page.getByRole('group', { name: 'Conversation actions' }).getByRole('button', { name: 'Accept' }).click();
+  await step('the Details panel holds Join, Accept, Release and End Conversation (001); Join then Accept from it makes the conversation ours', async () => {
+    const side = page.getByRole('complementary', { name: 'Conversation details' });
+    const panel = side.getByRole('group', { name: 'Handoff' });
+    const NAMES = ['Join', 'Accept', 'Release', 'End Conversation'];
+    const names = (await panel.getByRole('button').allTextContents()).map((n) => n.trim());
+    assert(JSON.stringify(names) === JSON.stringify(NAMES), 'panel buttons: ' + names.join(', '));
+    const enabled = async () => JSON.stringify(await Promise.all(NAMES.map((n) => panel.getByRole('button', { name: n, exact: true }).isEnabled())));
+    const status = () => side.locator('dt', { hasText: 'Status' }).locator('xpath=following-sibling::dd').textContent();
+    assert((await enabled()) === '[true,false,false,false]', 'with the AI only Join is enabled: ' + (await enabled()));
+    assert((await status()).trim() === 'Active (AI)', 'Details status (004): ' + (await status()));
+    await panel.getByRole('button', { name: 'Join', exact: true }).click();
+    await waitFor(async () => (await enabled()) === '[false,true,false,false]', 5000, 'Accept enabled after Join');
+    assert((await status()).trim() === 'Waiting for Human', 'Details status after Join: ' + (await status()));
+    await page.getByRole('group', { name: 'Conversation actions' }).getByRole('button', { name: 'Accept' }).waitFor(); // the header agrees
+    await panel.getByRole('button', { name: 'Accept', exact: true }).click();
     await page.getByRole('button', { name: 'Return to AI' }).waitFor();
+    await waitFor(async () => (await enabled()) === '[false,false,true,true]', 5000, 'Release and End Conversation enabled once ours');
+    assert((await status()).trim() === 'Active (Human)', 'Details status after Accept: ' + (await status()));
     await page.getByPlaceholder('Type your reply...').waitFor();
+  });
+
+  await step('system messages are labelled System (004)', async () => {
+    const sys = page.locator('[data-kind="system"]', { hasText: 'joined the conversation' }).last();
+    await sys.waitFor({ timeout: 5000 });
+    const label = (await sys.locator('.system-label').textContent()).trim();
+    assert(label === 'System', 'system message label: ' + label);
   });
 
   if (wsAvailable) {
@@ -108,7 +147,11 @@ export async function thread(t) {
     const box = page.getByPlaceholder('Type your reply...');
     await box.fill('   ');
     assert(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled(), 'Send disabled for blank text');
+    await box.fill('Thanks @bob, I will check.');
+    const hint = page.getByText('Mentions notify teammates in internal notes; this reply goes to the customer as written.');
+    await hint.waitFor();
     await box.fill('Hello Maria, I am looking into it.');
+    assert((await hint.count()) === 0, 'no mention hint without a mention');
     await box.press('Enter');
     await page.locator('[data-kind="agent"]', { hasText: 'Hello Maria, I am looking into it.' }).waitFor();
     assert((await box.inputValue()) === '', 'composer cleared');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anchoredQuery, applyPick, canReply, canSend, cycle, detectTrigger, keyAction, type KeyLike } from './composer';
+import { anchoredQuery, applyPick, canReply, canSend, cycle, detectTrigger, keyAction, mentionsIn, REPLY_MENTION_HINT, replyMentionHint, type KeyLike } from './composer';
 
 function key(k: string, mods: Partial<KeyLike> = {}): KeyLike {
   return { key: k, shiftKey: false, ctrlKey: false, metaKey: false, altKey: false, ...mods };
@@ -122,5 +122,20 @@ describe('attachments and Ctrl+/', () => {
 
   it('a pick from the Ctrl+/ picker replaces the typed search', () => {
     expect(applyPick('Hello ref', { kind: 'canned', start: 6, query: 'ref' }, 9, 'We refund within 14 days.')).toEqual({ text: 'Hello We refund within 14 days.', caret: 31 });
+  });
+});
+
+describe('mentions in replies', () => {
+  it('finds @mentions as the server does, not email addresses', () => {
+    expect(mentionsIn('@Ann can you check?')).toEqual(['Ann']);
+    expect(mentionsIn('Thanks, (@bob.smith) and @carl@example.com.')).toEqual(['bob.smith', 'carl@example.com']);
+    expect(mentionsIn('Write to ann@example.com or me.')).toEqual([]);
+    expect(mentionsIn('no mention @ here, nor a@b')).toEqual([]);
+  });
+  it('shows the hint for a reply that mentions someone, never for a note', () => {
+    expect(replyMentionHint('reply', 'Hi, @Ann will follow up')).toBe(true);
+    expect(replyMentionHint('reply', 'Hi, we will follow up')).toBe(false);
+    expect(replyMentionHint('note', '@Ann please check')).toBe(false);
+    expect(REPLY_MENTION_HINT).toBe('Mentions notify teammates in internal notes; this reply goes to the customer as written.');
   });
 });

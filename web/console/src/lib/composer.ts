@@ -123,3 +123,29 @@ export function cycle(index: number, delta: number, length: number): number {
   if (length <= 0) return 0;
   return (((index + delta) % length) + length) % length;
 }
+
+// The server's mention pattern (internal/store notifications.go): "@" after the start or a
+// character that is not a word character, "@" or "."; then a first name, an email or its
+// local part. An email address in the text ("ann@example.com") is not a mention.
+const MENTION = /(?:^|[^\w@.])@([\p{L}\p{N}._%+-]+(?:@[\p{L}\p{N}.-]+\.\p{L}{2,})?)/gu;
+
+/** The @mentions in a text, as the server finds them in an internal note (without the "@"). */
+export function mentionsIn(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(MENTION)) {
+    const name = (m[1] ?? '').replace(/[.,]+$/, '');
+    if (name) out.push(name);
+  }
+  return out;
+}
+
+/**
+ * Shown under a reply that mentions someone: the server notifies mentions in internal notes
+ * only (M7), and a reply goes to the customer exactly as typed.
+ */
+export const REPLY_MENTION_HINT = 'Mentions notify teammates in internal notes; this reply goes to the customer as written.';
+
+/** Whether the composer shows REPLY_MENTION_HINT: a reply (not a note) with an @mention. */
+export function replyMentionHint(mode: ComposerMode, text: string): boolean {
+  return mode === 'reply' && mentionsIn(text).length > 0;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conv } from '../test/fixtures';
-import { activeFilterCount, emptyFilters, filterParams, matchesFilters } from './filters';
+import { activeFilterCount, emptyFilters, filterParams, matchesFilters, STATUS_FILTERS } from './filters';
 
 describe('filterParams', () => {
   it('sends nothing for the defaults', () => expect(filterParams(emptyFilters())).toEqual({}));
@@ -39,4 +39,22 @@ describe('matchesFilters', () => {
     expect(matchesFilters({ ...c, last_activity_at: '2025-01-01T00:00:00Z' }, { ...f, range: '7d' }, 'me', now)).toBe(false);
   });
   it('refuses when a search is active (only the server can tell)', () => expect(matchesFilters(c, { ...emptyFilters(), q: 'x' }, 'me', now)).toBe(false));
+});
+
+describe('STATUS_FILTERS', () => {
+  it("starts with the Conversations page's four words (reference 001), then the rest", () => {
+    expect(STATUS_FILTERS.slice(0, 4).map((s) => s.label)).toEqual(['All', 'AI-Handling', 'Escalated', 'Agent Active']);
+    expect(STATUS_FILTERS.map((s) => s.label).slice(4)).toEqual(['Pending', 'Awaiting Offline Info', 'Resolved', 'Closed', 'Abandoned']);
+  });
+  it('keeps the query values the API takes: All sends none, each other option its status', () => {
+    expect(STATUS_FILTERS.map((s) => s.value)).toEqual(['', 'bot', 'waiting', 'human', 'pending', 'offline', 'resolved', 'closed', 'abandoned']);
+    for (const s of STATUS_FILTERS) expect(filterParams({ ...emptyFilters(), status: s.value }).status).toBe(s.value || undefined);
+  });
+  it('selects what each word says: Escalated the waiting conversations, Agent Active the human ones', () => {
+    const now = Date.parse('2025-01-10T12:00:00Z');
+    const f = emptyFilters();
+    expect(matchesFilters(conv({ id: 'w', status: 'waiting' }), { ...f, status: 'waiting' }, 'me', now)).toBe(true);
+    expect(matchesFilters(conv({ id: 'b', status: 'bot' }), { ...f, status: 'waiting' }, 'me', now)).toBe(false);
+    expect(matchesFilters(conv({ id: 'h', status: 'human' }), { ...f, status: 'human' }, 'me', now)).toBe(true);
+  });
 });

@@ -36,13 +36,18 @@ export const DATE_RANGES: { value: DateRange; label: string }[] = [
   { value: 'custom', label: 'Custom' },
 ];
 
+/**
+ * The status filter: the Conversations page's four handoff states first, in its words
+ * (reference 001: All, AI-Handling, Escalated, Agent Active), then Baton's other statuses.
+ * Each value is the API's `status` query parameter (pending: human, waiting for the visitor).
+ */
 export const STATUS_FILTERS: { value: StatusFilter; label: string }[] = [
   { value: '', label: 'All' },
   { value: 'bot', label: 'AI-Handling' },
-  { value: 'waiting', label: 'Waiting / Escalated' },
+  { value: 'waiting', label: 'Escalated' },
   { value: 'human', label: 'Agent Active' },
   { value: 'pending', label: 'Pending' },
-  { value: 'offline', label: 'Offline' },
+  { value: 'offline', label: 'Awaiting Offline Info' },
   { value: 'resolved', label: 'Resolved' },
   { value: 'closed', label: 'Closed' },
   { value: 'abandoned', label: 'Abandoned' },

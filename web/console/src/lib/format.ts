@@ -1,11 +1,29 @@
 import type { Conversation, Status, User, UserRef } from './types';
 
-/** Status names as agents read them (SPEC §1, reference names). */
+/**
+ * Status names in the list and the thread header: the Conversations page's words (reference
+ * 001: AI-Handling, Escalated, Agent Active), the same as the status filter's options.
+ */
 export const STATUS_LABELS: Record<Status, string> = {
   bot: 'AI-Handling',
-  waiting: 'Waiting',
+  waiting: 'Escalated',
   human: 'Agent Active',
-  offline: 'Offline',
+  offline: 'Awaiting Offline Info',
+  resolved: 'Resolved',
+  closed: 'Closed',
+  abandoned: 'Abandoned',
+};
+
+/**
+ * Status names in the Details panel: the Live Chat Panel's words (reference 004: Active (AI),
+ * Waiting for Human, Active (Human), Awaiting Offline Info, Closed); Baton's two extra ended
+ * statuses keep their own names.
+ */
+export const DETAILS_STATUS_LABELS: Record<Status, string> = {
+  bot: 'Active (AI)',
+  waiting: 'Waiting for Human',
+  human: 'Active (Human)',
+  offline: 'Awaiting Offline Info',
   resolved: 'Resolved',
   closed: 'Closed',
   abandoned: 'Abandoned',
@@ -14,6 +32,28 @@ export const STATUS_LABELS: Record<Status, string> = {
 export function statusLabel(c: Pick<Conversation, 'status' | 'pending'>): string {
   if (c.status === 'human' && c.pending) return 'Pending';
   return STATUS_LABELS[c.status] ?? c.status;
+}
+
+/** The Details panel's status name (004); a pending human conversation is still Active (Human). */
+export function detailsStatusLabel(c: Pick<Conversation, 'status'>): string {
+  return DETAILS_STATUS_LABELS[c.status] ?? c.status;
+}
+
+/** Which of the handoff buttons (Join, Accept, Release, End Conversation) a status allows. */
+export interface HandoffControls {
+  join: boolean;
+  accept: boolean;
+  release: boolean;
+  end: boolean;
+}
+
+/**
+ * The handoff buttons a status allows, the same for the thread header and the Details panel:
+ * Join a conversation the AI handles; Accept one waiting for a human (or offline); Release
+ * (Return to AI) and End Conversation one an agent holds.
+ */
+export function handoffControls(s: Status): HandoffControls {
+  return { join: s === 'bot', accept: s === 'waiting' || s === 'offline', release: s === 'human', end: s === 'human' };
 }
 
 export const CHANNEL_LABELS: Record<string, string> = {
