@@ -165,9 +165,8 @@ func (ct *convTx) summary(created bool) (map[string]any, error) {
 	return map[string]any{"id": c.ID, "contact_id": c.ContactID, "chatbot_id": c.ChatbotID, "number": c.Number, "status": c.Status, "pending": c.Pending,
 		"priority": c.Priority, "reason": c.Reason, "assignee_id": deref(c.AssigneeID), "queue_id": deref(c.QueueID),
 		"channel": c.Channel, "last_message": c.LastMessage, "last_activity_at": c.LastActivityAt,
-		"last_seq": c.LastSeq, "turns": c.Turns,
-		"contact": map[string]any{"id": contact.ID, "name": contact.Name, "email": contact.Email},
-		"tags": tags, "labels": labels}, nil
+		"last_seq": c.LastSeq, "turns": c.Turns, "tags": tags, "labels": labels,
+		"contact": map[string]any{"id": contact.ID, "name": contact.Name, "email": contact.Email}}, nil
 }
 
 func deref(s *string) string {
