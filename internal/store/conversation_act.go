@@ -228,9 +228,17 @@ func (ct *convTx) apply(a *baton.Actor, req baton.ActionRequest) error {
 		}
 	}
 	if t.Has(baton.EffectRoute) {
-		// Offer it at once to the best agent of its queue (Q1).
-		if _, err := ct.offer(previous); err != nil {
+		// Offer it at once to the best agent of its queue (Q1). The conversation_updated
+		// above went out before the offer: a second one carries the new assignee, so every
+		// agent's list shows who holds it.
+		offered, err := ct.offer(previous)
+		if err != nil {
 			return err
+		}
+		if offered {
+			if err := ct.updated(false); err != nil {
+				return err
+			}
 		}
 	}
 	if err := ct.save(); err != nil {

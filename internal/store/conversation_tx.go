@@ -137,14 +137,36 @@ func equalPtr(a, b *string) bool { return a == b || a != nil && b != nil && *a =
 
 func equalTime(a, b *time.Time) bool { return a == b || a != nil && b != nil && a.Equal(*b) }
 
-// summary is the conversation as carried by conversation_updated events: what a list
-// row needs, without the joins.
-func (ct *convTx) summary() map[string]any {
+// summary is the conversation as carried by conversation_created and conversation_updated
+// events: every field a list row shows (docs/protocol.md), so that each agent's list
+// follows the account feed without re-reading the conversation. The contact, tags and
+// labels are read here; a new conversation has no tags or labels yet.
+func (ct *convTx) summary(created bool) (map[string]any, error) {
 	c := &ct.c
+	contact, err := ct.GetContact(ct.ctx, db.GetContactParams{ID: c.ContactID, AccountID: c.AccountID})
+	if err != nil {
+		return nil, fmt.Errorf("summary contact: %w", err)
+	}
+	tags, labels := []string{}, []string{}
+	if !created {
+		if tags, err = ct.ConversationTags(ct.ctx, c.ID); err != nil {
+			return nil, fmt.Errorf("summary tags: %w", err)
+		}
+		if labels, err = ct.ConversationLabels(ct.ctx, c.ID); err != nil {
+			return nil, fmt.Errorf("summary labels: %w", err)
+		}
+		if tags == nil {
+			tags = []string{}
+		}
+		if labels == nil {
+			labels = []string{}
+		}
+	}
 	return map[string]any{"id": c.ID, "contact_id": c.ContactID, "chatbot_id": c.ChatbotID, "number": c.Number, "status": c.Status, "pending": c.Pending,
 		"priority": c.Priority, "reason": c.Reason, "assignee_id": deref(c.AssigneeID), "queue_id": deref(c.QueueID),
 		"channel": c.Channel, "last_message": c.LastMessage, "last_activity_at": c.LastActivityAt,
-		"last_seq": c.LastSeq, "turns": c.Turns}
+		"last_seq": c.LastSeq, "turns": c.Turns, "tags": tags, "labels": labels,
+		"contact": map[string]any{"id": contact.ID, "name": contact.Name, "email": contact.Email}}, nil
 }
 
 func deref(s *string) string {
@@ -156,10 +178,14 @@ func deref(s *string) string {
 
 // updated emits conversation_updated (team) and, if the status changed, status (visitor).
 func (ct *convTx) updated(statusChanged bool) error {
-	if statusChanged {
-		return ct.emit(baton.EventConversationUpdated, ct.summary(), baton.VisitorStatus, map[string]any{"status": ct.c.Status})
+	sum, err := ct.summary(false)
+	if err != nil {
+		return err
 	}
-	return ct.emit(baton.EventConversationUpdated, ct.summary(), "", nil)
+	if statusChanged {
+		return ct.emit(baton.EventConversationUpdated, sum, baton.VisitorStatus, map[string]any{"status": ct.c.Status})
+	}
+	return ct.emit(baton.EventConversationUpdated, sum, "", nil)
 }
 
 // sender is who writes a message.
@@ -277,7 +303,11 @@ func (d *DB) createConversation(ctx context.Context, tx *Tx, accountID, chatbotI
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.emit(baton.EventConversationCreated, ct.summary(), "", nil); err != nil {
+	sum, err := ct.summary(true)
+	if err != nil {
+		return nil, err
+	}
+	if err := ct.emit(baton.EventConversationCreated, sum, "", nil); err != nil {
 		return nil, err
 	}
 	if err := ct.scheduleTimers(); err != nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -205,6 +206,73 @@ func TestTransfersNotifyTheReceiver(t *testing.T) {
 		}
 		if list, _, _ := notify.List(e.as(ben), e.db, 10); len(list) != 1 || list[0].ConversationID != id {
 			t.Fatalf("Ben's notifications = %+v", list)
+		}
+	})
+}
+
+// lastSummary is the payload of the last conversation_updated (or conversation_created)
+// event of a conversation: what every agent's list row takes from the feed.
+func (e *env) lastSummary(t *testing.T, id string) map[string]any {
+	t.Helper()
+	evs, err := e.db.Events(context.Background(), id, 0, 0)
+	if err != nil {
+		t.Fatalf("Events = %v", err)
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type == baton.EventConversationUpdated || evs[i].Type == baton.EventConversationCreated {
+			var m map[string]any
+			if err := json.Unmarshal(evs[i].Payload, &m); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+	}
+	t.Fatalf("no summary event in %s", id)
+	return nil
+}
+
+// Issue 19: a routed handoff's last summary names the assignee (the offer comes after the
+// transition's own summary), and summaries carry the contact, tags and labels.
+func TestSummariesCarryEveryListField(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ana := e.newUser(t, "ana@acme.test", "Ana", baton.RoleAgent)
+		e.online(t, ana)
+		ctx := context.Background()
+		sess, err := e.db.OpenSession(ctx, baton.VisitorSessionCreate{Chatbot: e.bot.Slug, Name: "Bob Stone"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.db.AuthenticateVisitor(ctx, sess.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.say(t, v, "I need a person")
+		id := sess.ConversationID
+		created := e.lastSummary(t, id)
+		if c, _ := created["contact"].(map[string]any); c["name"] != "Bob Stone" {
+			t.Fatalf("conversation_created contact = %v, want the visitor's name", created["contact"])
+		}
+		if _, err := e.db.ApplyBotAnswer(ctx, e.account.ID, id, store.BotAnswer{Handoff: true, Reason: "Visitor asked for a human"}); err != nil {
+			t.Fatalf("ApplyBotAnswer = %v", err)
+		}
+		s := e.lastSummary(t, id)
+		if s["assignee_id"] != ana.ID || s["status"] != string(baton.StatusWaiting) {
+			t.Fatalf("after the routed handoff the last summary has assignee %v, status %v; want %s, waiting", s["assignee_id"], s["status"], ana.ID)
+		}
+		if c, _ := s["contact"].(map[string]any); c["name"] != "Bob Stone" {
+			t.Fatalf("summary contact = %v", s["contact"])
+		}
+		tags, prio := []string{"refund"}, baton.Priority("high")
+		if _, err := e.db.UpdateConversation(e.as(ana), id, baton.ConversationUpdate{Tags: &tags, Priority: &prio}); err != nil {
+			t.Fatalf("UpdateConversation = %v", err)
+		}
+		s = e.lastSummary(t, id)
+		if tg, _ := s["tags"].([]any); len(tg) != 1 || tg[0] != "refund" || s["priority"] != "high" {
+			t.Fatalf("summary after an update: tags %v, priority %v", s["tags"], s["priority"])
+		}
+		if l, ok := s["labels"].([]any); !ok || len(l) != 0 {
+			t.Fatalf("summary labels = %#v, want []", s["labels"])
 		}
 	})
 }

@@ -14,8 +14,9 @@
 // the Analysis tab, the Channels page (Telegram, WhatsApp, email against fake providers this
 // script serves: the Bot API, the Graph API and an SMTP server), WhatsApp templates, live
 // delivery ticks, the 24-hour window and the template picker, webhooks with their delivery
-// log, and an XSS corpus through the widget, Telegram and email. The server is always
-// stopped. Environment:
+// log, and an XSS corpus through the widget, Telegram and email. Last, two agents' lists: a
+// conversation routed to the teammate shows as theirs in their own list, live, and a
+// reconnect re-syncs it. The server is always stopped. Environment:
 //   BATON_CHROMIUM   path of the browser (default /usr/bin/chromium; never downloaded)
 //   BATON_KEEP=1     keep the temporary directory
 //   BATON_EXTRA_SHOTS=dir  also save screenshots of dialogs and settings pages there (for review)
@@ -33,6 +34,7 @@ import { delivery, disconnect, setUpChannels } from './browser/channels.mjs';
 import { webhooks } from './browser/webhooks.mjs';
 import { xssCorpus } from './browser/xss.mjs';
 import { sessionAndScale } from './browser/session.mjs';
+import { twoAgents } from './browser/two-agents.mjs';
 
 async function main() {
   if (!existsSync(join(dist, 'index.html'))) {
@@ -67,6 +69,7 @@ async function main() {
     await disconnect(t);
 
     await sessionAndScale(t);
+    await twoAgents(t);
   } catch (err) {
     results.failed++;
     log('FAIL setup', err?.stack ?? err);

@@ -50,6 +50,13 @@ describe('upsertRow', () => {
     expect(same.find((r) => r.id === 'a')!.assignee?.name).toBe('Ana');
   });
 
+  it('merges the contact of a summary into the row, keeping the REST-only fields', () => {
+    const full = { id: 'k', session_id: 's1', name: '', email: '', phone: '+1', attributes: { plan: 'pro' } };
+    const withContact = upsertRow(rows, { id: 'a', contact: full }, { insert: false });
+    const out = upsertRow(withContact, { id: 'a', contact: { id: 'k', name: 'Bob Stone', email: 'bob@x' } as typeof full }, { insert: false });
+    expect(out.find((r) => r.id === 'a')!.contact).toEqual({ ...full, name: 'Bob Stone', email: 'bob@x' });
+  });
+
   it('breaks ties by id so the order is stable', () => {
     const x = conv({ id: 'x', last_activity_at: at(1) });
     const y = conv({ id: 'y', last_activity_at: at(1) });

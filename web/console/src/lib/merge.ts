@@ -69,6 +69,9 @@ export function mergeConversation(cur: Conversation, incoming: Partial<Conversat
     else merged.assignee = cur.assignee ?? null;
   }
   if (incoming.assignee !== undefined) merged.assignee_id = incoming.assignee?.id ?? '';
+  // A socket summary names the contact ({id, name, email}); keep what the REST shape had
+  // besides (session, phone, attributes) for the same contact.
+  if (incoming.contact && cur.contact && incoming.contact.id === cur.contact.id) merged.contact = { ...cur.contact, ...incoming.contact };
   return merged;
 }
 

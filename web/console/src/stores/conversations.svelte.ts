@@ -1,5 +1,5 @@
 // The conversation list (features 3 and 8): filters, cursor pages, and live merges of the
-// socket's conversation_created / conversation_updated / message_created frames.
+// socket's conversation_created / conversation_updated / assigned / message_created frames.
 import { api, errorText, query } from '../lib/api';
 import { emptyFilters, filterParams, matchesFilters, type Filters } from '../lib/filters';
 import { mergePage, upsertRow } from '../lib/merge';
@@ -142,6 +142,16 @@ export class ConversationList {
         const exists = this.rows.some((r) => r.id === c.id);
         const insert = !exists && isCompleteSummary(summary) && matchesFilters(summary as Conversation, this.filters, this.deps.meId(), this.deps.now());
         this.rows = upsertRow(this.rows, summary, { insert });
+        return true;
+      }
+      case 'assigned': {
+        // {conversation_id, assignee_id, by}: a routing offer, a transfer or a take-over.
+        const d = f.data as { conversation_id?: string; assignee_id?: string } | undefined;
+        const id = d?.conversation_id ?? f.conversation_id;
+        if (!d || typeof id !== 'string' || typeof d.assignee_id !== 'string') return false;
+        if (!this.rows.some((r) => r.id === id)) return false;
+        const assignee = d.assignee_id ? this.deps.userRef(d.assignee_id) : null;
+        this.rows = upsertRow(this.rows, { id, assignee_id: d.assignee_id, ...(assignee || !d.assignee_id ? { assignee } : {}) }, { insert: false });
         return true;
       }
       case 'message_created': {

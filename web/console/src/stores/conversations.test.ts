@@ -134,6 +134,65 @@ describe('ConversationList', () => {
       expect(a.last_seq).toBe(4);
     });
 
+    it('assigned names the new assignee on the row (a routing offer after the summary)', async () => {
+      const { l } = list({ '': { conversations: [conv({ id: 'a', status: 'bot', last_seq: 3 })], next_cursor: '' } });
+      await l.load();
+      // Handoff: the summary goes out before the offer, then the offer's system message and assigned.
+      l.applyFrame({ type: 'conversation_updated', seq: 5, data: { id: 'a', status: 'waiting', assignee_id: '', last_activity_at: at(1), last_seq: 4 } });
+      l.applyFrame({ type: 'message_created', seq: 6, conversation_id: 'a', data: { id: 'm', conversation_id: 'a', seq: 6, kind: 'system', content: 'Offered to Sam.', created_at: at(1), sender_name: 'Baton', attachments: [] } });
+      l.applyFrame({ type: 'assigned', seq: 7, conversation_id: 'a', data: { conversation_id: 'a', assignee_id: 'sam', by: '' } });
+      expect(l.find('a')!.assignee).toEqual({ id: 'sam', name: 'User sam', email: 'sam@x' });
+      expect(l.find('a')!.assignee_id).toBe('sam');
+      expect(l.find('a')!.status).toBe('waiting');
+      // The summary that follows the offer agrees; an unassignment clears the name.
+      l.applyFrame({ type: 'conversation_updated', seq: 8, data: { id: 'a', status: 'waiting', assignee_id: 'sam', last_activity_at: at(1), last_seq: 7 } });
+      expect(l.find('a')!.assignee?.id).toBe('sam');
+      l.applyFrame({ type: 'assigned', seq: 9, conversation_id: 'a', data: { conversation_id: 'a', assignee_id: '', by: 'u1' } });
+      expect(l.find('a')!.assignee).toBeNull();
+      expect(l.find('a')!.assignee_id).toBe('');
+    });
+
+    it('assigned keeps the id when the team is not loaded yet (the row names it later)', async () => {
+      const l = new ConversationList({ get: fakeApi({ '': { conversations: [conv({ id: 'a' })], next_cursor: '' } }).get, meId: () => 'me', now: () => NOW, userRef: () => null });
+      await l.load();
+      l.applyFrame({ type: 'assigned', conversation_id: 'a', data: { conversation_id: 'a', assignee_id: 'sam', by: '' } });
+      expect(l.find('a')!.assignee_id).toBe('sam');
+      expect(l.applyFrame({ type: 'assigned', data: { conversation_id: 'zz', assignee_id: 'sam', by: '' } })).toBe(false);
+    });
+
+    it('a summary carries every field a row shows: contact, priority, tags, labels, pending', async () => {
+      const { l } = list({ '': { conversations: [conv({ id: 'a', contact: { id: 'k', session_id: 's', name: '', email: '', phone: '+1', attributes: { plan: 'pro' } } })], next_cursor: '' } });
+      await l.load();
+      l.applyFrame({
+        type: 'conversation_updated',
+        data: { id: 'a', status: 'human', pending: true, priority: 'urgent', assignee_id: 'u2', tags: ['refund'], labels: ['VIP'], contact: { id: 'k', name: 'Bob Stone', email: 'bob@x' }, last_activity_at: at(2), last_seq: 9 },
+      });
+      const r = l.find('a')!;
+      expect([r.status, r.pending, r.priority, r.tags, r.labels, r.assignee?.name]).toEqual(['human', true, 'urgent', ['refund'], ['VIP'], 'User u2']);
+      expect(r.contact).toEqual({ id: 'k', session_id: 's', name: 'Bob Stone', email: 'bob@x', phone: '+1', attributes: { plan: 'pro' } });
+    });
+
+    it('a row inserted from a summary is named after the contact, not "Visitor #N"', async () => {
+      const { l } = list({ '': { conversations: [], next_cursor: '' } });
+      await l.load();
+      // The list hides bot conversations: the row first appears with the handoff's summary.
+      l.filters.status = 'waiting';
+      l.applyFrame({ type: 'conversation_created', data: { id: 'n', number: 7, status: 'bot', channel: 'web', last_activity_at: at(10), last_seq: 1, turns: 0, contact: { id: 'k', name: '', email: '' } } });
+      expect(l.find('n')).toBeUndefined();
+      l.applyFrame({ type: 'conversation_updated', data: { id: 'n', number: 7, status: 'waiting', channel: 'web', last_activity_at: at(11), last_seq: 5, turns: 1, contact: { id: 'k', name: 'Bob Stone', email: '' }, tags: [], labels: [] } });
+      expect(l.find('n')!.contact?.name).toBe('Bob Stone');
+    });
+
+    it('refresh after a reconnect takes what changed while the socket was down', async () => {
+      const pages: Record<string, ConversationPage> = { '': { conversations: [conv({ id: 'a', status: 'waiting', last_seq: 3 })], next_cursor: '' } };
+      const { l } = list(pages);
+      await l.load();
+      pages[''] = { conversations: [conv({ id: 'a', status: 'human', last_seq: 6, priority: 'high', assignee: { id: 'sam', name: 'Sam', email: 's@x' }, last_message: 'missed' })], next_cursor: '' };
+      await l.refresh();
+      const r = l.find('a')!;
+      expect([r.status, r.priority, r.assignee?.name, r.assignee_id, r.last_message, r.last_seq]).toEqual(['human', 'high', 'Sam', 'sam', 'missed', 6]);
+    });
+
     it('refresh merges the first page without dropping deeper rows', async () => {
       const pages: Record<string, ConversationPage> = {
         '': { conversations: [conv({ id: 'a', last_activity_at: at(5) })], next_cursor: 'p2' },

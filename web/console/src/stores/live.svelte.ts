@@ -48,18 +48,19 @@ function onPresence(f: Frame): void {
 
 function onFrame(f: Frame): void {
   if (f.type === 'presence') return onPresence(f);
-  const before = f.type === 'conversation_created' ? conversations.find((f.data as { id?: string })?.id ?? '') : undefined;
+  const summary = f.type === 'conversation_created' || f.type === 'conversation_updated';
+  const id = summary ? ((f.data as { id?: string })?.id ?? '') : '';
+  const before = summary ? conversations.find(id) : undefined;
   conversations.applyFrame(f);
   thread.applyFrame(f);
   channelWindow.applyFrame(f);
   notifications.applyFrame(f);
   analysis.applyFrame(f);
-  if (f.type === 'conversation_created' && !before) {
-    const id = (f.data as { id?: string })?.id;
-    // The summary has no contact: fetch the full conversation to name the row.
-    if (id && conversations.find(id)) {
-      api.get<Conversation>(`/api/v1/conversations/${encodeURIComponent(id)}`).then((c) => conversations.update(c), () => {});
-    }
+  const row = summary && !before ? conversations.find(id) : undefined;
+  if (row && row.contact === undefined) {
+    // A summary without the contact (a server before the summary named it): fetch the
+    // full conversation to name the new row.
+    api.get<Conversation>(`/api/v1/conversations/${encodeURIComponent(id)}`).then((c) => conversations.update(c), () => {});
   }
 }
 
