@@ -13,6 +13,7 @@ import (
 // env is one account of a test database, acting as its owner.
 type env struct {
 	db      *store.DB
+	tenant  *storetest.Tenant
 	account *baton.Account
 	bot     *baton.Chatbot
 	ctx     context.Context
@@ -26,23 +27,15 @@ func (e *env) otherAccount(t *testing.T) *env { return newAccount(t, e.db, "Glob
 
 func newAccount(t *testing.T, db *store.DB, name, slug string) *env {
 	tn := storetest.NewTenant(t, db, name, slug)
-	return &env{db: db, account: tn.Account, bot: tn.Bot, ctx: tn.Ctx}
+	return &env{db: db, tenant: tn, account: tn.Account, bot: tn.Bot, ctx: tn.Ctx}
 }
 
 // as returns a context acting as u (a signed-in user of e's account).
-func (e *env) as(u *baton.User) context.Context {
-	return baton.NewContextWithActor(context.Background(), &baton.Actor{AccountID: e.account.ID, User: u, SessionToken: "bts_test"})
-}
+func (e *env) as(u *baton.User) context.Context { return e.tenant.As(u) }
 
 // newUser adds a teammate to e's account.
 func (e *env) newUser(t *testing.T, email, firstName string, role baton.Role) *baton.User {
-	t.Helper()
-	u, err := e.db.CreateUser(context.Background(), baton.UserCreate{AccountID: e.account.ID, Email: email,
-		Password: "correct horse battery", FirstName: firstName, Role: role})
-	if err != nil {
-		t.Fatalf("CreateUser(%s) = %v", email, err)
-	}
-	return u
+	return e.tenant.NewUser(t, e.db, email, firstName, role)
 }
 
 // conversationIn returns a new conversation with one visitor message, in status bot (the

@@ -19,16 +19,8 @@ import (
 // fakeJobs records the jobs enqueued by committed transactions' hooks.
 type fakeJobs = storetest.Jobs
 
-// withIntegrations gives e's database a fake job queue and the integrations hook.
-func withIntegrations(e *env) *fakeJobs {
-	f := &fakeJobs{}
-	e.db.Jobs = f
-	e.db.AnalysisAttempts = 2
-	o := webhooks.Options{Attempts: 4}
-	e.db.AddTxHook(webhooks.Hook(e.db, o))
-	e.db.AnalysisClosed = webhooks.ClosedWebhook(e.db, o)
-	return f
-}
+// withIntegrations gives e's database a fake job queue and the webhooks' hook.
+func withIntegrations(e *env) *fakeJobs { return webhookstest.WithHook(e.db) }
 
 // desk returns a context acting as an integration token of e's account with scopes.
 func (e *env) desk(t *testing.T, scopes ...baton.Scope) context.Context {

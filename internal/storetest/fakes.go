@@ -106,3 +106,19 @@ func Conversation(t testing.TB, db *store.DB, bot *baton.Chatbot) (string, *bato
 	}
 	return sess.ConversationID, v
 }
+
+// As returns a context acting as u, a signed-in user of the tenant's account.
+func (tn *Tenant) As(u *baton.User) context.Context {
+	return baton.NewContextWithActor(context.Background(), &baton.Actor{AccountID: tn.Account.ID, User: u, SessionToken: "bts_test"})
+}
+
+// NewUser adds a teammate to the tenant's account.
+func (tn *Tenant) NewUser(t testing.TB, db *store.DB, email, firstName string, role baton.Role) *baton.User {
+	t.Helper()
+	u, err := db.CreateUser(context.Background(), baton.UserCreate{AccountID: tn.Account.ID, Email: email,
+		Password: "correct horse battery", FirstName: firstName, Role: role})
+	if err != nil {
+		t.Fatalf("CreateUser(%s) = %v", email, err)
+	}
+	return u
+}

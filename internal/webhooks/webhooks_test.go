@@ -52,16 +52,8 @@ func newAccount(t *testing.T, db *store.DB, c *clock, name, slug string) *env {
 // fakeJobs records the jobs enqueued by committed transactions' hooks.
 type fakeJobs = storetest.Jobs
 
-// withIntegrations gives e's database a fake job queue and the integrations hook.
-func withIntegrations(e *env) *fakeJobs {
-	f := &fakeJobs{}
-	e.db.Jobs = f
-	e.db.AnalysisAttempts = 2
-	o := webhooks.Options{Attempts: 4}
-	e.db.AddTxHook(webhooks.Hook(e.db, o))
-	e.db.AnalysisClosed = webhooks.ClosedWebhook(e.db, o)
-	return f
-}
+// withIntegrations gives e's database a fake job queue and the webhooks' hook.
+func withIntegrations(e *env) *fakeJobs { return webhookstest.WithHook(e.db) }
 
 // namedVisitor opens a widget session of chatbot "acme" with a name.
 func (e *env) namedVisitor(t *testing.T, name string) (*baton.VisitorSession, *baton.Visitor) {

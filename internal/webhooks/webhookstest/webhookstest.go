@@ -21,6 +21,7 @@ import (
 	"github.com/baton-chat/baton/internal/jobs"
 	"github.com/baton-chat/baton/internal/outbound"
 	"github.com/baton-chat/baton/internal/store"
+	"github.com/baton-chat/baton/internal/storetest"
 	"github.com/baton-chat/baton/internal/webhooks"
 	"github.com/riverqueue/river"
 )
@@ -338,4 +339,17 @@ func Payload(t testing.TB, d *store.DB, id string) map[string]any {
 		t.Fatalf("delivery payload %s: %v", out.Payload, err)
 	}
 	return m
+}
+
+// WithHook gives d a job queue that only records its jobs, and the webhooks' transaction
+// hook (4 delivery attempts; analyses 2), as cmd/baton wires it: for tests of which writes
+// make which deliveries.
+func WithHook(d *store.DB) *storetest.Jobs {
+	f := &storetest.Jobs{}
+	d.Jobs = f
+	d.AnalysisAttempts = 2
+	o := webhooks.Options{Attempts: 4}
+	d.AddTxHook(webhooks.Hook(d, o))
+	d.AnalysisClosed = webhooks.ClosedWebhook(d, o)
+	return f
 }
